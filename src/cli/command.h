@@ -1,0 +1,21 @@
+// How commands plug into the command line: each command file registers its subcommand on the app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace corral::cli {
+
+// A command's action returns the process exit code.
+using Action = std::function<int()>;
+
+// Register functions, one per command file.
+void register_show(CLI::App& app, Action& action);
+void register_version(CLI::App& app, Action& action);
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;
+inline constexpr int kExitUsage = 2;
+
+}  // namespace corral::cli
