@@ -20,6 +20,7 @@ int run(int argc, char** argv) {
   Action action;
   register_show(app, action);
   register_version(app, action);
+  register_debug(app, action);
 
   try {
     app.parse(argc, argv);

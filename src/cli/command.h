@@ -13,6 +13,10 @@ using Action = std::function<int()>;
 // Register functions, one per command file.
 void register_show(CLI::App& app, Action& action);
 void register_version(CLI::App& app, Action& action);
+void register_debug(CLI::App& app, Action& action);
+
+// `corral debug` subcommands, each in its own debug_<name>_command.cpp; called by register_debug.
+void register_debug_commands(CLI::App& debug, Action& action);
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;
