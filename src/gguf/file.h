@@ -20,9 +20,15 @@
 namespace corral {
 
 inline constexpr uint32_t kGgufDefaultAlignment = 32;
+// Real files use 32 (sometimes 64); anything past 1 MiB is hostile and would bloat padding.
+inline constexpr uint32_t kGgufMaxAlignment = 1u << 20;
 inline constexpr size_t kGgufMaxDims = 4;
 inline constexpr size_t kGgufMaxTensorName = 63;  // llama.cpp's GGML_MAX_NAME minus the NUL
 inline constexpr size_t kGgufMaxArrayNesting = 4;  // an array inside at most 3 enclosing arrays
+
+// general.alignment as both reader and writer accept it: absent = 32, else a u32 power of two
+// no larger than kGgufMaxAlignment.
+Result<uint32_t> gguf_alignment(const GgufMetadata& metadata);
 
 struct GgufTensor {
   std::string name;

@@ -235,15 +235,9 @@ class GgufParser {
   }
 
   Status read_alignment(GgufFile& file) {
-    const GgufValue* a = file.metadata_.find("general.alignment");
-    if (a == nullptr) return {};
-    if (a->type() != GgufValueType::kU32)
-      return fail(file.layout_.kv_begin, fmt::format("general.alignment must be a u32, not {}",
-                                                    value_type_name(a->type())));
-    uint32_t v = std::get<uint32_t>(a->storage());
-    if (v == 0 || (v & (v - 1)) != 0)
-      return fail(file.layout_.kv_begin, fmt::format("general.alignment {} is not a power of two", v));
-    file.alignment_ = v;
+    auto alignment = gguf_alignment(file.metadata_);
+    if (!alignment.ok()) return fail(file.layout_.kv_begin, alignment.error().message());
+    file.alignment_ = *alignment;
     return {};
   }
 
@@ -343,6 +337,18 @@ class GgufParser {
   int64_t n_tensors_ = 0;
   int64_t n_kv_ = 0;
 };
+
+Result<uint32_t> gguf_alignment(const GgufMetadata& metadata) {
+  const GgufValue* a = metadata.find("general.alignment");
+  if (a == nullptr) return kGgufDefaultAlignment;
+  if (a->type() != GgufValueType::kU32)
+    return Error::format("general.alignment must be a u32, not {}", value_type_name(a->type()));
+  uint32_t v = std::get<uint32_t>(a->storage());
+  if (v == 0 || (v & (v - 1)) != 0) return Error::format("general.alignment {} is not a power of two", v);
+  if (v > kGgufMaxAlignment)
+    return Error::format("general.alignment {} is larger than the {} this reader accepts", v, kGgufMaxAlignment);
+  return v;
+}
 
 uint64_t GgufTensor::n_elements() const {
   uint64_t n = 1;

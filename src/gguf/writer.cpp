@@ -23,9 +23,7 @@ class ByteBuffer {
     const auto* p = reinterpret_cast<const std::byte*>(s.data());
     bytes_.insert(bytes_.end(), p, p + s.size());
   }
-  void pad_to(uint64_t alignment) {
-    while (bytes_.size() % alignment != 0) bytes_.push_back(std::byte{0});
-  }
+  void pad_to(uint64_t alignment) { bytes_.resize((bytes_.size() + alignment - 1) / alignment * alignment); }
   std::vector<std::byte>& bytes() { return bytes_; }
 
  private:
@@ -131,17 +129,8 @@ Status GgufWriter::add_tensor(std::string name, GgmlType type, std::vector<int64
   return {};
 }
 
-Result<uint32_t> GgufWriter::alignment() const {
-  const GgufValue* a = metadata_.find("general.alignment");
-  if (a == nullptr) return kGgufDefaultAlignment;
-  if (a->type() != GgufValueType::kU32) return Error("general.alignment must be a u32");
-  uint32_t v = std::get<uint32_t>(a->storage());
-  if (v == 0 || (v & (v - 1)) != 0) return Error::format("general.alignment {} is not a power of two", v);
-  return v;
-}
-
 Status GgufWriter::write_to(const Sink& sink) const {
-  CORRAL_ASSIGN_OR_RETURN(uint32_t align, alignment());
+  CORRAL_ASSIGN_OR_RETURN(uint32_t align, gguf_alignment(metadata_));
   ByteBuffer head;
   head.bytes().insert(head.bytes().end(), {std::byte{'G'}, std::byte{'G'}, std::byte{'U'}, std::byte{'F'}});
   head.put<uint32_t>(3);

@@ -48,7 +48,6 @@ class GgufWriter {
 
   Status check_tensor(const std::string& name, GgmlType type, const std::vector<int64_t>& shape,
                       size_t n_bytes) const;
-  Result<uint32_t> alignment() const;
   Status write_to(const Sink& sink) const;
 
   GgufMetadata metadata_;

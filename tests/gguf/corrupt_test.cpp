@@ -140,6 +140,8 @@ TEST(GgufCorrupt, Alignment) {
   expect_error(Raw().header(0, 1).kv_str("general.alignment", "32").bytes, "must be a u32");
   expect_error(Raw().header(0, 1).kv_u32("general.alignment", 0).bytes, "not a power of two");
   expect_error(Raw().header(0, 1).kv_u32("general.alignment", 48).bytes, "not a power of two");
+  // Found by fuzzing: a huge alignment in a file without tensors made a rewrite pad to 1 GiB.
+  expect_error(Raw().header(0, 1).kv_u32("general.alignment", 1u << 30).bytes, "larger than the 1048576");
 }
 
 std::vector<std::byte> one_tensor(std::string_view name, std::vector<int64_t> ne, int32_t type, uint64_t offset,
