@@ -77,8 +77,11 @@ int main(int argc, char** argv) {
     const char* name;
     GgufWriter writer;
   };
-  Seed seeds[] = {{"scalars.gguf", scalars()}, {"arrays.gguf", arrays()}, {"tensors.gguf", tensors()},
-                  {"aligned.gguf", aligned()}, {"empty.gguf", GgufWriter()}};
+  Seed seeds[] = {{"scalars.gguf", scalars()},
+                  {"arrays.gguf", arrays()},
+                  {"tensors.gguf", tensors()},
+                  {"aligned.gguf", aligned()},
+                  {"empty.gguf", GgufWriter()}};
   for (auto& s : seeds) {
     if (auto st = s.writer.write_file(dir / s.name); !st.ok()) {
       fmt::print(stderr, "{}\n", st.error().to_string());

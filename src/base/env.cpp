@@ -32,7 +32,9 @@ Env::Env()
 
 Env::Env(Lookup lookup) : lookup_(std::move(lookup)) {}
 
-std::optional<std::string> Env::raw(std::string_view name) const { return lookup_(std::string(name)); }
+std::optional<std::string> Env::raw(std::string_view name) const {
+  return lookup_(std::string(name));
+}
 
 std::optional<EnvValue> Env::get(std::string_view key) const {
   for (std::string_view prefix : {"CORRAL_", "OLLAMA_"}) {

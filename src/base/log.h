@@ -18,7 +18,9 @@ LogLevel log_level_from_env(const Env& env);
 LogLevel log_level();
 // Called from main() only (the one place allowed to configure process-wide state).
 void set_log_level(LogLevel level);
-inline bool log_enabled(LogLevel level) { return static_cast<int>(level) <= static_cast<int>(log_level()); }
+inline bool log_enabled(LogLevel level) {
+  return static_cast<int>(level) <= static_cast<int>(log_level());
+}
 
 void log_write(LogLevel level, std::string_view message);
 
@@ -30,8 +32,8 @@ void log_at(LogLevel level, fmt::format_string<Args...> f, Args&&... args) {
 }  // namespace corral
 
 // Macros so that arguments are not even evaluated when the level is off.
-#define CORRAL_LOG_(level, ...) \
-  do {                         \
+#define CORRAL_LOG_(level, ...)                                                               \
+  do {                                                                                        \
     if (::corral::log_enabled(level)) ::corral::log_write(level, ::fmt::format(__VA_ARGS__)); \
   } while (0)
 #define LOG_ERROR(...) CORRAL_LOG_(::corral::LogLevel::kError, __VA_ARGS__)

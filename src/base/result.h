@@ -53,7 +53,7 @@ class Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const { return state_.index() == 0; }
@@ -108,16 +108,15 @@ using Status = Result<void>;
 #define CORRAL_CONCAT_(a, b) CORRAL_CONCAT_INNER_(a, b)
 
 // Returns the error of `expr` (a Result or Status) from the enclosing function.
-#define CORRAL_TRY(expr)                                                  \
-  do {                                                                    \
-    if (auto corral_try_result_ = (expr); !corral_try_result_.ok())       \
-      return std::move(corral_try_result_).error();                       \
+#define CORRAL_TRY(expr)                                                                                          \
+  do {                                                                                                            \
+    if (auto corral_try_result_ = (expr); !corral_try_result_.ok()) return std::move(corral_try_result_).error(); \
   } while (0)
 
 // `lhs = value of expr`, or returns its error from the enclosing function.
 #define CORRAL_ASSIGN_OR_RETURN(lhs, expr) \
   CORRAL_ASSIGN_OR_RETURN_IMPL_(CORRAL_CONCAT_(corral_result_, __LINE__), lhs, expr)
 #define CORRAL_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                                   \
-  if (!tmp.ok()) return std::move(tmp).error();        \
+  auto tmp = (expr);                                  \
+  if (!tmp.ok()) return std::move(tmp).error();       \
   lhs = std::move(tmp).value()

@@ -1,8 +1,9 @@
 #include "base/sha256.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include <cerrno>
 #include <cstring>

@@ -28,8 +28,8 @@ class ThreadPool {
   template <typename Fn>
   void parallel_for(size_t begin, size_t end, size_t grain, Fn&& fn) {
     using F = std::remove_reference_t<Fn>;
-    run(begin, end, grain,
-        [](void* ctx, size_t b, size_t e) { (*static_cast<F*>(ctx))(b, e); },
+    run(
+        begin, end, grain, [](void* ctx, size_t b, size_t e) { (*static_cast<F*>(ctx))(b, e); },
         const_cast<void*>(static_cast<const void*>(&fn)));
   }
 

@@ -1,6 +1,5 @@
 // `corral show FILE.gguf`: what a model file holds, in the shape of `ollama show`.
 #include <fmt/format.h>
-
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -112,7 +111,8 @@ int show(const ShowOptions& opts) {
   }
   ModelInfo info = summarize_model(*file);
   if (opts.json) {
-    fmt::print("{}\n", to_json(*file, info, opts.verbose).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    fmt::print("{}\n",
+               to_json(*file, info, opts.verbose).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
     print_text(*file, info, opts.verbose);
   }

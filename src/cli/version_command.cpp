@@ -3,7 +3,6 @@
 
 #include "cli/command.h"
 
-
 namespace corral::cli {
 
 void register_version(CLI::App& app, Action& action) {

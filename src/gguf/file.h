@@ -23,7 +23,7 @@ inline constexpr uint32_t kGgufDefaultAlignment = 32;
 // Real files use 32 (sometimes 64); anything past 1 MiB is hostile and would bloat padding.
 inline constexpr uint32_t kGgufMaxAlignment = 1u << 20;
 inline constexpr size_t kGgufMaxDims = 4;
-inline constexpr size_t kGgufMaxTensorName = 63;  // llama.cpp's GGML_MAX_NAME minus the NUL
+inline constexpr size_t kGgufMaxTensorName = 63;   // llama.cpp's GGML_MAX_NAME minus the NUL
 inline constexpr size_t kGgufMaxArrayNesting = 4;  // an array inside at most 3 enclosing arrays
 
 // general.alignment as both reader and writer accept it: absent = 32, else a u32 power of two
@@ -35,7 +35,7 @@ struct GgufTensor {
   GgmlType type = GgmlType::kF32;
   uint32_t n_dims = 0;
   std::array<int64_t, kGgufMaxDims> ne{1, 1, 1, 1};  // ne[0] is the contiguous row length
-  uint64_t offset = 0;  // relative to the data section
+  uint64_t offset = 0;                               // relative to the data section
   uint64_t n_bytes = 0;
   std::span<const std::byte> data;  // view into the file's bytes
 

@@ -26,7 +26,7 @@
 namespace corral {
 namespace {
 
-constexpr uint64_t kMinKvBytes = 8 + 1 + 4 + 1;          // key length, 1-byte key, type, 1-byte value
+constexpr uint64_t kMinKvBytes = 8 + 1 + 4 + 1;              // key length, 1-byte key, type, 1-byte value
 constexpr uint64_t kMinTensorInfoBytes = 8 + 1 + 4 + 4 + 8;  // name length, name, n_dims, type, offset
 
 size_t value_type_min_size(GgufValueType t) {
@@ -67,16 +67,14 @@ class GgufParser {
   }
 
  private:
-  Error fail(uint64_t at, std::string what) const {
-    return Error::format("{}: at byte {}: {}", name_, at, what);
-  }
+  Error fail(uint64_t at, std::string what) const { return Error::format("{}: at byte {}: {}", name_, at, what); }
   uint64_t remaining() const { return bytes_.size() - pos_; }
 
   template <typename T>
   Result<T> read(std::string_view what) {
     if (remaining() < sizeof(T))
-      return fail(pos_, fmt::format("file ends while reading {} ({} bytes needed, {} left)", what, sizeof(T),
-                                    remaining()));
+      return fail(pos_,
+                  fmt::format("file ends while reading {} ({} bytes needed, {} left)", what, sizeof(T), remaining()));
     T v;
     std::memcpy(&v, bytes_.data() + pos_, sizeof(T));
     pos_ += sizeof(T);
@@ -103,8 +101,8 @@ class GgufParser {
     CORRAL_ASSIGN_OR_RETURN(uint32_t version, read<uint32_t>("the version"));
     if (version != 2 && version != 3) {
       if ((version & 0xFFFF) == 0)
-        return fail(4, fmt::format("version field {:#x} looks byte-swapped: big-endian GGUF files are not supported",
-                                   version));
+        return fail(
+            4, fmt::format("version field {:#x} looks byte-swapped: big-endian GGUF files are not supported", version));
       return fail(4, fmt::format("GGUF version {} is not supported (versions 2 and 3 are)", version));
     }
     file.version_ = version;
@@ -261,20 +259,20 @@ class GgufParser {
     CORRAL_ASSIGN_OR_RETURN(t.name, read_string(fmt::format("the name of tensor #{}", index)));
     if (t.name.empty()) return fail(at, fmt::format("tensor #{} has an empty name", index));
     if (t.name.size() > kGgufMaxTensorName)
-      return fail(at, fmt::format("tensor name {:?} is {} bytes; the limit is {}", t.name, t.name.size(),
-                                  kGgufMaxTensorName));
+      return fail(
+          at, fmt::format("tensor name {:?} is {} bytes; the limit is {}", t.name, t.name.size(), kGgufMaxTensorName));
     uint64_t dims_at = pos_;
     CORRAL_ASSIGN_OR_RETURN(t.n_dims, read<uint32_t>(fmt::format("n_dims of tensor {:?}", t.name)));
     if (t.n_dims == 0 || t.n_dims > kGgufMaxDims)
-      return fail(dims_at, fmt::format("tensor {:?} has {} dimensions; 1 to {} are allowed", t.name, t.n_dims,
-                                       kGgufMaxDims));
+      return fail(dims_at,
+                  fmt::format("tensor {:?} has {} dimensions; 1 to {} are allowed", t.name, t.n_dims, kGgufMaxDims));
     uint64_t n_elements = 1;
     for (uint32_t d = 0; d < t.n_dims; ++d) {
       uint64_t ne_at = pos_;
       CORRAL_ASSIGN_OR_RETURN(t.ne[d], read<int64_t>(fmt::format("dimension {} of tensor {:?}", d, t.name)));
       if (t.ne[d] <= 0)
-        return fail(ne_at, fmt::format("tensor {:?} has dimension {} = {}; every dimension must be at least 1",
-                                       t.name, d, t.ne[d]));
+        return fail(ne_at, fmt::format("tensor {:?} has dimension {} = {}; every dimension must be at least 1", t.name,
+                                       d, t.ne[d]));
       if (__builtin_mul_overflow(n_elements, static_cast<uint64_t>(t.ne[d]), &n_elements) ||
           n_elements > static_cast<uint64_t>(INT64_MAX))
         return fail(ne_at, fmt::format("tensor {:?}: the product of its dimensions overflows", t.name));
@@ -298,8 +296,7 @@ class GgufParser {
   Status place_tensors(GgufFile& file) {
     uint64_t align = file.alignment_;
     uint64_t data_offset = 0;
-    if (__builtin_add_overflow(pos_, align - 1, &data_offset))
-      return fail(pos_, "data section offset overflows");
+    if (__builtin_add_overflow(pos_, align - 1, &data_offset)) return fail(pos_, "data section offset overflows");
     data_offset -= data_offset % align;
     file.layout_.data_offset = data_offset;
     if (file.tensors_.empty()) return {};  // vocabulary-only files may end right after the metadata

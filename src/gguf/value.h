@@ -15,8 +15,19 @@ namespace corral {
 
 // On-disk ids of GGUF value types.
 enum class GgufValueType : uint32_t {
-  kU8 = 0, kI8 = 1, kU16 = 2, kI16 = 3, kU32 = 4, kI32 = 5, kF32 = 6,
-  kBool = 7, kString = 8, kArray = 9, kU64 = 10, kI64 = 11, kF64 = 12,
+  kU8 = 0,
+  kI8 = 1,
+  kU16 = 2,
+  kI16 = 3,
+  kU32 = 4,
+  kI32 = 5,
+  kF32 = 6,
+  kBool = 7,
+  kString = 8,
+  kArray = 9,
+  kU64 = 10,
+  kI64 = 11,
+  kF64 = 12,
 };
 inline constexpr uint32_t kGgufValueTypeCount = 13;
 
@@ -26,10 +37,10 @@ class GgufValue;
 
 // A homogeneous array. Booleans are stored as uint8_t (0/1); element_type says which it is.
 struct GgufArray {
-  using Elements = std::variant<std::vector<uint8_t>, std::vector<int8_t>, std::vector<uint16_t>,
-                                std::vector<int16_t>, std::vector<uint32_t>, std::vector<int32_t>,
-                                std::vector<float>, std::vector<uint64_t>, std::vector<int64_t>,
-                                std::vector<double>, std::vector<std::string>, std::vector<GgufValue>>;
+  using Elements =
+      std::variant<std::vector<uint8_t>, std::vector<int8_t>, std::vector<uint16_t>, std::vector<int16_t>,
+                   std::vector<uint32_t>, std::vector<int32_t>, std::vector<float>, std::vector<uint64_t>,
+                   std::vector<int64_t>, std::vector<double>, std::vector<std::string>, std::vector<GgufValue>>;
   GgufValueType element_type = GgufValueType::kU8;
   Elements elements;
 
@@ -45,9 +56,9 @@ class GgufValue {
 
   GgufValue() : storage_(uint8_t{0}) {}
   template <typename V>
-    requires std::is_constructible_v<Storage, V&&>
-  GgufValue(V&& v) : storage_(std::forward<V>(v)) {}  // NOLINT: implicit by design
-  GgufValue(const char* s) : storage_(std::string(s)) {}  // NOLINT
+  requires std::is_constructible_v<Storage, V&&> GgufValue(V&& v)
+      : storage_(std::forward<V>(v)) {}                        // NOLINT: implicit by design
+  GgufValue(const char* s) : storage_(std::string(s)) {}       // NOLINT
   GgufValue(std::string_view s) : storage_(std::string(s)) {}  // NOLINT
 
   GgufValueType type() const { return static_cast<GgufValueType>(storage_.index()); }

@@ -86,7 +86,9 @@ Status check_value(const std::string& key, const GgufValue& value, size_t depth)
   return {};
 }
 
-uint64_t align_up(uint64_t v, uint64_t alignment) { return (v + alignment - 1) / alignment * alignment; }
+uint64_t align_up(uint64_t v, uint64_t alignment) {
+  return (v + alignment - 1) / alignment * alignment;
+}
 
 }  // namespace
 
@@ -108,8 +110,8 @@ Status GgufWriter::check_tensor(const std::string& name, GgmlType type, const st
                          ggml_type_name(type));
   auto expected = ggml_row_bytes(type, n);
   if (!expected || *expected != n_bytes)
-    return Error::format("tensor {:?}: {} bytes given, {} {} elements need {}", name, n_bytes, n,
-                         ggml_type_name(type), expected.value_or(0));
+    return Error::format("tensor {:?}: {} bytes given, {} {} elements need {}", name, n_bytes, n, ggml_type_name(type),
+                         expected.value_or(0));
   return {};
 }
 

@@ -46,8 +46,7 @@ class GgufWriter {
   };
   using Sink = std::function<Status(std::span<const std::byte>)>;
 
-  Status check_tensor(const std::string& name, GgmlType type, const std::vector<int64_t>& shape,
-                      size_t n_bytes) const;
+  Status check_tensor(const std::string& name, GgmlType type, const std::vector<int64_t>& shape, size_t n_bytes) const;
   Status write_to(const Sink& sink) const;
 
   GgufMetadata metadata_;

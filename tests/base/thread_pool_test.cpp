@@ -47,7 +47,9 @@ TEST(ThreadPool, NestedCallsRunInline) {
   EXPECT_EQ(inner.load(), 80);
 }
 
-TEST(ThreadPool, PhysicalCores) { EXPECT_GE(physical_core_count(), 1u); }
+TEST(ThreadPool, PhysicalCores) {
+  EXPECT_GE(physical_core_count(), 1u);
+}
 
 }  // namespace
 }  // namespace corral

@@ -1,7 +1,6 @@
 // `corral show` on synthetic files: the Ollama-shaped text output, verbose tables, JSON, errors.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "gguf/writer.h"
@@ -23,7 +22,8 @@ std::filesystem::path write_model(const corral::testing::TempDir& dir) {
   std::vector<std::string> tokens;
   for (int i = 0; i < 20; ++i) tokens.push_back("tok" + std::to_string(i));
   w.set("tokenizer.ggml.tokens", make_string_array(tokens));
-  EXPECT_TRUE(w.add_tensor("token_embd.weight", GgmlType::kQ8_0, {2048, 600}, std::vector<std::byte>(600 * 64 * 34)).ok());
+  EXPECT_TRUE(
+      w.add_tensor("token_embd.weight", GgmlType::kQ8_0, {2048, 600}, std::vector<std::byte>(600 * 64 * 34)).ok());
   EXPECT_TRUE(w.add_tensor("output_norm.weight", GgmlType::kF32, {2048}, std::vector<std::byte>(2048 * 4)).ok());
   auto path = dir / "tiny.gguf";
   EXPECT_TRUE(w.write_file(path).ok());
@@ -52,7 +52,9 @@ TEST(ShowCommand, VerboseListsMetadataAndTensors) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("  Metadata\n"));
   EXPECT_THAT(r.out, HasSubstr("general.name              \"tiny\""));
-  EXPECT_THAT(r.out, HasSubstr("[\"tok0\", \"tok1\", \"tok2\", \"tok3\", \"tok4\", \"tok5\", \"tok6\", \"tok7\", ... (20 items)]"));
+  EXPECT_THAT(
+      r.out,
+      HasSubstr("[\"tok0\", \"tok1\", \"tok2\", \"tok3\", \"tok4\", \"tok5\", \"tok6\", \"tok7\", ... (20 items)]"));
   EXPECT_THAT(r.out, HasSubstr("token_embd.weight     Q8_0    [2048, 600]    1305600"));
   EXPECT_THAT(r.out, HasSubstr("output_norm.weight    F32     [2048]         8192"));
 }

@@ -199,9 +199,24 @@ TEST(GgufCorrupt, TruncatedAtEveryBoundary) {
   ASSERT_TRUE(parsed.ok());
   const GgufLayout& l = parsed->layout();
   const uint64_t end_of_last_tensor = l.data_offset + 64 + 34;  // "a" is 64 bytes, then "b"
-  std::vector<uint64_t> cuts = {0, 3, 4, 7, 8, 15, 16, 23, l.kv_begin, l.kv_begin + 5, l.tensor_infos_begin,
-                                l.tensor_infos_begin + 9, l.tensor_infos_end - 1, l.tensor_infos_end,
-                                l.data_offset, l.data_offset + 1, l.data_offset + 63, l.data_offset + 64,
+  std::vector<uint64_t> cuts = {0,
+                                3,
+                                4,
+                                7,
+                                8,
+                                15,
+                                16,
+                                23,
+                                l.kv_begin,
+                                l.kv_begin + 5,
+                                l.tensor_infos_begin,
+                                l.tensor_infos_begin + 9,
+                                l.tensor_infos_end - 1,
+                                l.tensor_infos_end,
+                                l.data_offset,
+                                l.data_offset + 1,
+                                l.data_offset + 63,
+                                l.data_offset + 64,
                                 end_of_last_tensor - 1};
   for (uint64_t c = 0; c < end_of_last_tensor; c += 7) cuts.push_back(c);
   for (uint64_t cut : cuts) {

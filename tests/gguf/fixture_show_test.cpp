@@ -1,7 +1,6 @@
 // `corral show --json` on every reference model reports what the fixture's sidecar NAME.json
 // records: architecture, counts, file type and every tensor's name, type and shape.
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "testing/testing.h"
@@ -65,13 +64,12 @@ std::vector<std::string> fixture_names() {
   return names;
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, ShowFixture, ::testing::ValuesIn(fixture_names()),
-                         [](const auto& param_info) {
-                           std::string n = param_info.param;
-                           for (char& c : n)
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Models, ShowFixture, ::testing::ValuesIn(fixture_names()), [](const auto& param_info) {
+  std::string n = param_info.param;
+  for (char& c : n)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return n;
+});
 
 // The vocabulary-only files (metadata, no tensors) parse too.
 TEST(ShowFixture, VocabularyFiles) {

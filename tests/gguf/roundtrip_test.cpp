@@ -124,8 +124,8 @@ TEST(GgufRoundTrip, CustomAlignment) {
 
 TEST(GgufWriter, RejectsInconsistentTensors) {
   GgufWriter w;
-  EXPECT_FALSE(w.add_tensor("x", GgmlType::kF32, {4}, pattern_bytes(15, 0)).ok());   // wrong size
-  EXPECT_FALSE(w.add_tensor("x", GgmlType::kQ4_0, {31}, pattern_bytes(18, 0)).ok()); // not whole blocks
+  EXPECT_FALSE(w.add_tensor("x", GgmlType::kF32, {4}, pattern_bytes(15, 0)).ok());    // wrong size
+  EXPECT_FALSE(w.add_tensor("x", GgmlType::kQ4_0, {31}, pattern_bytes(18, 0)).ok());  // not whole blocks
   EXPECT_FALSE(w.add_tensor("", GgmlType::kF32, {1}, pattern_bytes(4, 0)).ok());
   EXPECT_FALSE(w.add_tensor("x", GgmlType::kF32, {0}, std::vector<std::byte>{}).ok());
   EXPECT_FALSE(w.add_tensor("x", GgmlType::kF32, {1, 1, 1, 1, 1}, pattern_bytes(4, 0)).ok());

@@ -12,8 +12,8 @@ namespace corral::testing {
 std::filesystem::path fixtures_dir();
 
 // Skips the current test when the fixture path does not exist.
-#define CORRAL_REQUIRE_FIXTURE(path)                                             \
-  do {                                                                           \
+#define CORRAL_REQUIRE_FIXTURE(path)                                                  \
+  do {                                                                                \
     if (!std::filesystem::exists(path)) GTEST_SKIP() << "fixture absent: " << (path); \
   } while (0)
 
