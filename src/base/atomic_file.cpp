@@ -1,13 +1,15 @@
 #include "base/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <sys/stat.h>
+
+#include "base/sys_error.h"
 
 namespace corral {
 
@@ -16,7 +18,7 @@ Result<AtomicFileWriter> AtomicFileWriter::create(const std::filesystem::path& t
   // mkstemp gives a unique name, so concurrent writers of the same target never share a temp file.
   std::string pattern = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
   int fd = ::mkstemp(pattern.data());
-  if (fd < 0) return Error::format("{}: cannot create temporary file: {}", target.string(), std::strerror(errno));
+  if (fd < 0) return Error::format("{}: cannot create temporary file: {}", target.string(), errno_text(errno));
   ::fcntl(fd, F_SETFD, FD_CLOEXEC);
   ::fchmod(fd, 0644);
   return AtomicFileWriter(target, pattern, UniqueFd(fd));
@@ -36,7 +38,7 @@ Status AtomicFileWriter::write(std::span<const std::byte> data) {
     ssize_t n = ::write(fd_.get(), p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Error::format("{}: write failed: {}", target_.string(), std::strerror(errno));
+      return Error::format("{}: write failed: {}", target_.string(), errno_text(errno));
     }
     p += n;
     left -= static_cast<size_t>(n);
@@ -46,13 +48,13 @@ Status AtomicFileWriter::write(std::span<const std::byte> data) {
 }
 
 Status AtomicFileWriter::commit() {
-  if (::fsync(fd_.get()) != 0) return Error::format("{}: fsync failed: {}", target_.string(), std::strerror(errno));
-  if (::close(fd_.release()) != 0) return Error::format("{}: close failed: {}", target_.string(), std::strerror(errno));
+  if (::fsync(fd_.get()) != 0) return Error::format("{}: fsync failed: {}", target_.string(), errno_text(errno));
+  if (::close(fd_.release()) != 0) return Error::format("{}: close failed: {}", target_.string(), errno_text(errno));
   if (std::rename(temp_.c_str(), target_.c_str()) != 0) {
     int err = errno;
     ::unlink(temp_.c_str());
     committed_ = true;  // nothing left to clean up
-    return Error::format("{}: rename failed: {}", target_.string(), std::strerror(err));
+    return Error::format("{}: rename failed: {}", target_.string(), errno_text(err));
   }
   committed_ = true;
   return fsync_directory(target_.parent_path().empty() ? std::filesystem::path(".") : target_.parent_path());
@@ -66,8 +68,8 @@ Status write_file_atomic(const std::filesystem::path& target, std::span<const st
 
 Status fsync_directory(const std::filesystem::path& dir) {
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd) return Error::format("{}: cannot open directory: {}", dir.string(), std::strerror(errno));
-  if (::fsync(fd.get()) != 0) return Error::format("{}: fsync failed: {}", dir.string(), std::strerror(errno));
+  if (!fd) return Error::format("{}: cannot open directory: {}", dir.string(), errno_text(errno));
+  if (::fsync(fd.get()) != 0) return Error::format("{}: fsync failed: {}", dir.string(), errno_text(errno));
   return {};
 }
 

@@ -25,7 +25,7 @@ std::string lower(std::string_view s) {
 
 Env::Env()
     : lookup_([](const std::string& name) -> std::optional<std::string> {
-        const char* v = std::getenv(name.c_str());
+        const char* v = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe): corral never calls setenv
         if (v == nullptr) return std::nullopt;
         return std::string(v);
       }) {}

@@ -1,27 +1,28 @@
 #include "base/mapped_file.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <sys/mman.h>
-#include <sys/stat.h>
 
+#include "base/sys_error.h"
 #include "base/unique_fd.h"
 
 namespace corral {
 
 Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return Error::format("{}: cannot open: {}", path.string(), std::strerror(errno));
+  if (!fd) return Error::format("{}: cannot open: {}", path.string(), errno_text(errno));
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return Error::format("{}: cannot stat: {}", path.string(), std::strerror(errno));
+  if (::fstat(fd.get(), &st) != 0) return Error::format("{}: cannot stat: {}", path.string(), errno_text(errno));
   if (!S_ISREG(st.st_mode)) return Error::format("{}: not a regular file", path.string());
   auto size = static_cast<size_t>(st.st_size);
   if (size == 0) return MappedFile(path, nullptr, 0);
   void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.get(), 0);
-  if (p == MAP_FAILED) return Error::format("{}: cannot map {} bytes: {}", path.string(), size, std::strerror(errno));
+  if (p == MAP_FAILED) return Error::format("{}: cannot map {} bytes: {}", path.string(), size, errno_text(errno));
   return MappedFile(path, static_cast<const std::byte*>(p), size);
 }
 

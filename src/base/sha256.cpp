@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/check.h"
+#include "base/sys_error.h"
 #include "base/unique_fd.h"
 
 namespace corral {
@@ -56,14 +57,14 @@ std::string Sha256::hex_of(std::span<const std::byte> data) {
 
 Result<std::string> sha256_file_hex(const std::filesystem::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return Error::format("{}: cannot open: {}", path.string(), std::strerror(errno));
+  if (!fd) return Error::format("{}: cannot open: {}", path.string(), errno_text(errno));
   Sha256 h;
   std::vector<std::byte> buf(1 << 20);
   for (;;) {
     ssize_t n = ::read(fd.get(), buf.data(), buf.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Error::format("{}: read failed: {}", path.string(), std::strerror(errno));
+      return Error::format("{}: read failed: {}", path.string(), errno_text(errno));
     }
     if (n == 0) break;
     h.update(std::span(buf.data(), static_cast<size_t>(n)));

@@ -25,7 +25,7 @@ std::string human_bytes(int64_t bytes) {
   constexpr double kKB = 1e3, kMB = 1e6, kGB = 1e9, kTB = 1e12;
   double v = static_cast<double>(bytes);
   const char* unit = "B";
-  double x = v;
+  double x = 0;
   if (v >= kTB) {
     x = v / kTB;
     unit = "TB";
