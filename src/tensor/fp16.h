@@ -16,7 +16,9 @@ inline float h2f(uint16_t h) {
     const float v = static_cast<float>(man) * 5.9604644775390625e-8f;
     return std::bit_cast<float>(std::bit_cast<uint32_t>(v) | sign);
   }
-  if (exp == 31) return std::bit_cast<float>(sign | 0x7f800000u | (man << 13));
+  if (exp == 31) {  // infinity, or NaN made quiet (as F16C's conversion does)
+    return std::bit_cast<float>(sign | 0x7f800000u | (man ? 0x400000u | (man << 13) : 0u));
+  }
   return std::bit_cast<float>(sign | ((exp + 112) << 23) | (man << 13));
 }
 

@@ -1,0 +1,330 @@
+// AVX2 kernels for the 256-element super-block types (Q2_K..Q6_K, IQ4_XS, Q8_K): each super-block
+// is unpacked into eight 32-byte chunks of integer weights, which the dequantizer scales and the
+// dot product multiplies with the Q8_K activations in eight lanes (engine-spec §4.4 recipes 7-10),
+// reproducing the scalar references in tensor/ bit for bit.
+#include <cmath>
+#include <span>
+
+#include "kernels/avx2/avx2_kernels.h"
+#include "kernels/avx2/avx2_util.h"
+#include "tensor/quant_blocks.h"
+#include "tensor/quant_unpack.h"
+
+namespace corral::kernels::avx2 {
+namespace {
+
+inline __m256i mask8(int v) {
+  return _mm256_set1_epi8(static_cast<char>(v));
+}
+// Bits k..k+width-1 of every byte.
+inline __m256i bits_of(__m256i v, int k, int mask) {
+  return _mm256_and_si256(_mm256_srli_epi16(v, k), mask8(mask));
+}
+
+// Chunk c = elements 32c..32c+31 as signed or unsigned bytes.
+void unpack_q2_k(const BlockQ2_K& b, __m256i q[8]) {
+  for (int h = 0; h < 2; ++h) {
+    const __m256i v = load256(b.qs + 32 * h);
+    for (int k = 0; k < 4; ++k) q[4 * h + k] = bits_of(v, 2 * k, 3);
+  }
+}
+void unpack_q3_k(const BlockQ3_K& b, __m256i q[8]) {
+  const __m256i hm = load256(b.hmask);
+  for (int h = 0; h < 2; ++h) {
+    const __m256i v = load256(b.qs + 32 * h);
+    for (int k = 0; k < 4; ++k) {
+      const int c = 4 * h + k;
+      const __m256i hi = _mm256_slli_epi16(bits_of(hm, c, 1), 2);
+      q[c] = _mm256_sub_epi8(_mm256_or_si256(bits_of(v, 2 * k, 3), hi), mask8(4));
+    }
+  }
+}
+void unpack_q4_k(const BlockQ4_K& b, __m256i q[8]) {
+  for (int c = 0; c < 4; ++c) {
+    const __m256i v = load256(b.qs + 32 * c);
+    q[2 * c] = _mm256_and_si256(v, mask8(15));
+    q[2 * c + 1] = bits_of(v, 4, 15);
+  }
+}
+void unpack_q5_k(const BlockQ5_K& b, __m256i q[8]) {
+  const __m256i qh = load256(b.qh);
+  for (int c = 0; c < 4; ++c) {
+    const __m256i v = load256(b.qs + 32 * c);
+    q[2 * c] = _mm256_or_si256(_mm256_and_si256(v, mask8(15)), _mm256_slli_epi16(bits_of(qh, 2 * c, 1), 4));
+    q[2 * c + 1] = _mm256_or_si256(bits_of(v, 4, 15), _mm256_slli_epi16(bits_of(qh, 2 * c + 1, 1), 4));
+  }
+}
+void unpack_q6_k(const BlockQ6_K& b, __m256i q[8]) {
+  for (int h = 0; h < 2; ++h) {
+    const __m256i l0 = load256(b.ql + 64 * h), l1 = load256(b.ql + 64 * h + 32), hb = load256(b.qh + 32 * h);
+    const __m256i lows[4] = {_mm256_and_si256(l0, mask8(15)), _mm256_and_si256(l1, mask8(15)), bits_of(l0, 4, 15),
+                             bits_of(l1, 4, 15)};
+    for (int k = 0; k < 4; ++k) {
+      const __m256i v = _mm256_or_si256(lows[k], _mm256_slli_epi16(bits_of(hb, 2 * k, 3), 4));
+      q[4 * h + k] = _mm256_sub_epi8(v, mask8(32));
+    }
+  }
+}
+void unpack_iq4_xs(const BlockIQ4_XS& b, __m256i q[8]) {
+  const __m256i table = _mm256_broadcastsi128_si256(load128(kIQ4Values));
+  for (int ib = 0; ib < 8; ++ib) q[ib] = _mm256_shuffle_epi8(table, unpack_nibbles_16(b.qs + 16 * ib));
+}
+
+inline __m256i two_scales(int s_lo, int s_hi) {
+  return _mm256_set_m128i(_mm_set1_epi32(s_hi), _mm_set1_epi32(s_lo));
+}
+
+// y for 32 elements whose two halves have their own (d, m): y = q * d - m.
+inline void store_two_halves(__m256i q, float d0, float m0, float d1, float m1, float* y) {
+  const __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+  const __m256 vd0 = _mm256_set1_ps(d0), vm0 = _mm256_set1_ps(m0), vd1 = _mm256_set1_ps(d1), vm1 = _mm256_set1_ps(m1);
+  _mm256_storeu_ps(y, _mm256_sub_ps(_mm256_mul_ps(i8_to_ps(lo), vd0), vm0));
+  _mm256_storeu_ps(y + 8, _mm256_sub_ps(_mm256_mul_ps(i8_to_ps(_mm_srli_si128(lo, 8)), vd0), vm0));
+  _mm256_storeu_ps(y + 16, _mm256_sub_ps(_mm256_mul_ps(i8_to_ps(hi), vd1), vm1));
+  _mm256_storeu_ps(y + 24, _mm256_sub_ps(_mm256_mul_ps(i8_to_ps(_mm_srli_si128(hi, 8)), vd1), vm1));
+}
+
+int q3_scales(const uint8_t* s, int out[16]) {
+  for (int j = 0; j < 16; ++j) out[j] = q3k_scale(j, s);
+  return 0;
+}
+
+// ---- dequantize ----
+
+void dequantize_q2_k(const void* src, float* dst, int64_t n) {
+  const auto* b = static_cast<const BlockQ2_K*>(src);
+  for (int64_t i = 0; i < n / kQK_K; ++i, dst += kQK_K) {
+    __m256i q[8];
+    unpack_q2_k(b[i], q);
+    const float d = load_f16(b[i].d), dmin = load_f16(b[i].dmin);
+    for (int c = 0; c < 8; ++c) {
+      const uint8_t s0 = b[i].scales[2 * c], s1 = b[i].scales[2 * c + 1];
+      store_two_halves(q[c], d * (s0 & 15), dmin * (s0 >> 4), d * (s1 & 15), dmin * (s1 >> 4), dst + 32 * c);
+    }
+  }
+}
+void dequantize_q3_k(const void* src, float* dst, int64_t n) {
+  const auto* b = static_cast<const BlockQ3_K*>(src);
+  for (int64_t i = 0; i < n / kQK_K; ++i, dst += kQK_K) {
+    __m256i q[8];
+    int sc[16];
+    unpack_q3_k(b[i], q);
+    q3_scales(b[i].scales, sc);
+    const float d = load_f16(b[i].d);
+    for (int c = 0; c < 8; ++c) store_two_halves(q[c], d * sc[2 * c], 0.f, d * sc[2 * c + 1], 0.f, dst + 32 * c);
+  }
+}
+template <typename Block, void (*Unpack)(const Block&, __m256i*)>
+void dequantize_k4(const void* src, float* dst, int64_t n) {
+  const auto* b = static_cast<const Block*>(src);
+  for (int64_t i = 0; i < n / kQK_K; ++i, dst += kQK_K) {
+    __m256i q[8];
+    Unpack(b[i], q);
+    const float d = load_f16(b[i].d), dmin = load_f16(b[i].dmin);
+    for (int c = 0; c < 8; ++c) {
+      uint8_t sc, m;
+      k4_scale_min(c, b[i].scales, &sc, &m);
+      store_affine_32<true>(q[c], _mm256_set1_ps(d * sc), _mm256_set1_ps(dmin * m), dst + 32 * c);
+    }
+  }
+}
+void dequantize_q6_k(const void* src, float* dst, int64_t n) {
+  const auto* b = static_cast<const BlockQ6_K*>(src);
+  for (int64_t i = 0; i < n / kQK_K; ++i, dst += kQK_K) {
+    __m256i q[8];
+    unpack_q6_k(b[i], q);
+    const float d = load_f16(b[i].d);
+    for (int c = 0; c < 8; ++c)
+      store_two_halves(q[c], d * b[i].scales[2 * c], 0.f, d * b[i].scales[2 * c + 1], 0.f, dst + 32 * c);
+  }
+}
+void dequantize_iq4_xs(const void* src, float* dst, int64_t n) {
+  const auto* b = static_cast<const BlockIQ4_XS*>(src);
+  for (int64_t i = 0; i < n / kQK_K; ++i, dst += kQK_K) {
+    __m256i q[8];
+    unpack_iq4_xs(b[i], q);
+    const float d = load_f16(b[i].d);
+    for (int ib = 0; ib < 8; ++ib)
+      store_scaled_32(q[ib], _mm256_set1_ps(d * ref::iq4_xs_scale(b[i], ib)), dst + 32 * ib);
+  }
+}
+void dequantize_q8_k(const void* src, float* dst, int64_t n) {
+  const auto* b = static_cast<const BlockQ8_K*>(src);
+  for (int64_t i = 0; i < n / kQK_K; ++i, dst += kQK_K)
+    for (int c = 0; c < 8; ++c) store_scaled_32(load256(b[i].qs + 32 * c), _mm256_set1_ps(b[i].d), dst + 32 * c);
+}
+
+// ---- dot products against Q8_K ----
+
+// L_r = sum_c scale(c, r) * P[c][r] for one super-block.
+template <bool kSigned, typename ScaleOf>
+inline __m256i scaled_lane_sums(const __m256i q[8], const BlockQ8_K& y, ScaleOf scale_of) {
+  __m256i L = _mm256_setzero_si256();
+  for (int c = 0; c < 8; ++c) {
+    const __m256i a = load256(y.qs + 32 * c);
+    const __m256i p = kSigned ? lane_sums_i8(q[c], a) : lane_sums_u8(q[c], a);
+    L = _mm256_add_epi32(L, _mm256_mullo_epi32(p, scale_of(c)));
+  }
+  return L;
+}
+
+float vec_dot_q2_k(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockQ2_K*>(w);
+  const auto* y = static_cast<const BlockQ8_K*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    __m256i q[8];
+    unpack_q2_k(x[i], q);
+    const __m128i sc = load128(x[i].scales);
+    const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sc, 4), _mm_set1_epi8(15)));
+    const __m256i M = _mm256_madd_epi16(mins, load256(y[i].bsums));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(-y[i].d * load_f16(x[i].dmin)), _mm256_cvtepi32_ps(M), acc);
+    const uint8_t* s = x[i].scales;
+    const __m256i L =
+        scaled_lane_sums<false>(q, y[i], [&](int c) { return two_scales(s[2 * c] & 15, s[2 * c + 1] & 15); });
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * load_f16(x[i].d)), _mm256_cvtepi32_ps(L), acc);
+  }
+  return hsum8(acc);
+}
+
+float vec_dot_q3_k(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockQ3_K*>(w);
+  const auto* y = static_cast<const BlockQ8_K*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    __m256i q[8];
+    int sc[16];
+    unpack_q3_k(x[i], q);
+    q3_scales(x[i].scales, sc);
+    const __m256i L = scaled_lane_sums<true>(q, y[i], [&](int c) { return two_scales(sc[2 * c], sc[2 * c + 1]); });
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * load_f16(x[i].d)), _mm256_cvtepi32_ps(L), acc);
+  }
+  return hsum8(acc);
+}
+
+float vec_dot_q6_k(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockQ6_K*>(w);
+  const auto* y = static_cast<const BlockQ8_K*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    __m256i q[8];
+    unpack_q6_k(x[i], q);
+    const int8_t* s = x[i].scales;
+    const __m256i L = scaled_lane_sums<true>(q, y[i], [&](int c) { return two_scales(s[2 * c], s[2 * c + 1]); });
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * load_f16(x[i].d)), _mm256_cvtepi32_ps(L), acc);
+  }
+  return hsum8(acc);
+}
+
+// Q4_K (recipe 10: min term in four lanes) and Q5_K (recipe 9: one fused scalar per block).
+template <typename Block, void (*Unpack)(const Block&, __m256i*), bool kFourLaneMins>
+float vec_dot_k4(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const Block*>(w);
+  const auto* y = static_cast<const BlockQ8_K*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  __m128 accm = _mm_setzero_ps();
+  float summs = 0;
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    __m256i q[8];
+    Unpack(x[i], q);
+    uint8_t sc[8], m[8];
+    int32_t mprod[8];
+    for (int c = 0; c < 8; ++c) {
+      k4_scale_min(c, x[i].scales, &sc[c], &m[c]);
+      mprod[c] = m[c] * (y[i].bsums[2 * c] + y[i].bsums[2 * c + 1]);
+    }
+    const __m256i L = scaled_lane_sums<false>(q, y[i], [&](int c) { return _mm256_set1_epi32(sc[c]); });
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * load_f16(x[i].d)), _mm256_cvtepi32_ps(L), acc);
+    const float dmin = -y[i].d * load_f16(x[i].dmin);
+    if constexpr (kFourLaneMins) {
+      const __m128i prod =
+          _mm_setr_epi32(mprod[0] + mprod[1], mprod[2] + mprod[3], mprod[4] + mprod[5], mprod[6] + mprod[7]);
+      accm = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(prod), accm);
+    } else {
+      int32_t H = 0;
+      for (int c = 0; c < 8; ++c) H += mprod[c];
+      summs = std::fma(dmin, static_cast<float>(H), summs);
+    }
+  }
+  if constexpr (kFourLaneMins) {
+    const __m128 u = _mm_add_ps(accm, _mm_movehl_ps(accm, accm));  // (m0 + m2), (m1 + m3)
+    summs = _mm_cvtss_f32(_mm_add_ss(u, _mm_movehdup_ps(u)));
+  }
+  return hsum8(acc) + summs;
+}
+
+float vec_dot_iq4_xs(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockIQ4_XS*>(w);
+  const auto* y = static_cast<const BlockQ8_K*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    __m256i q[8];
+    unpack_iq4_xs(x[i], q);
+    const __m256i L =
+        scaled_lane_sums<true>(q, y[i], [&](int c) { return _mm256_set1_epi32(ref::iq4_xs_scale(x[i], c)); });
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(load_f16(x[i].d) * y[i].d), _mm256_cvtepi32_ps(L), acc);
+  }
+  return hsum8(acc);
+}
+
+// ---- Q8_K activations (§4.2): q = min(127, round(-127 / max * x)), d = 1 / iscale ----
+
+void quantize_act_q8_k(const float* src, void* dst, int64_t n) {
+  auto* b = static_cast<BlockQ8_K*>(dst);
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  for (int64_t i = 0; i < n / kQK_K; ++i) {
+    const float* x = src + i * kQK_K;
+    __m256 amax = _mm256_setzero_ps();
+    for (int k = 0; k < 32; ++k) amax = _mm256_max_ps(amax, _mm256_and_ps(_mm256_loadu_ps(x + 8 * k), abs_mask));
+    __m128 m4 = _mm_max_ps(_mm256_extractf128_ps(amax, 1), _mm256_castps256_ps128(amax));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float am = _mm_cvtss_f32(m4);
+    if (am == 0) {
+      std::memset(&b[i], 0, sizeof(BlockQ8_K));
+      continue;
+    }
+    int first = 0;
+    while (std::fabs(x[first]) != am) ++first;  // the first element of largest |x| gives the sign
+    const float iscale = -127.f / x[first];
+    const __m256 vs = _mm256_set1_ps(iscale);
+    for (int k = 0; k < 8; ++k) {
+      __m256i v[4];
+      for (int j = 0; j < 4; ++j) {
+        const __m256 r = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(x + 32 * k + 8 * j), vs),
+                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        v[j] = _mm256_min_epi32(_mm256_cvtps_epi32(r), _mm256_set1_epi32(127));
+      }
+      const __m256i p8 = _mm256_packs_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3]));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(b[i].qs + 32 * k),
+                          _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    }
+    for (int g = 0; g < 16; ++g) {
+      const __m256i w16 = _mm256_cvtepi8_epi16(load128(b[i].qs + 16 * g));
+      const __m256i s32 = _mm256_madd_epi16(w16, _mm256_set1_epi16(1));
+      const __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s32), _mm256_extracti128_si256(s32, 1));
+      const __m128i s2 = _mm_add_epi32(s4, _mm_unpackhi_epi64(s4, s4));
+      b[i].bsums[g] = static_cast<int16_t>(_mm_cvtsi128_si32(_mm_add_epi32(s2, _mm_shuffle_epi32(s2, 1))));
+    }
+    b[i].d = 1 / iscale;
+  }
+}
+
+}  // namespace
+
+std::span<const QuantKernel> k_quant_kernels() {
+  static constexpr QuantKernel kKernels[] = {
+      {Isa::kAvx2, GgmlType::kQ2_K, dequantize_q2_k, vec_dot_q2_k, nullptr},
+      {Isa::kAvx2, GgmlType::kQ3_K, dequantize_q3_k, vec_dot_q3_k, nullptr},
+      {Isa::kAvx2, GgmlType::kQ4_K, dequantize_k4<BlockQ4_K, unpack_q4_k>, vec_dot_k4<BlockQ4_K, unpack_q4_k, true>,
+       nullptr},
+      {Isa::kAvx2, GgmlType::kQ5_K, dequantize_k4<BlockQ5_K, unpack_q5_k>, vec_dot_k4<BlockQ5_K, unpack_q5_k, false>,
+       nullptr},
+      {Isa::kAvx2, GgmlType::kQ6_K, dequantize_q6_k, vec_dot_q6_k, nullptr},
+      {Isa::kAvx2, GgmlType::kQ8_K, dequantize_q8_k, nullptr, quantize_act_q8_k},
+      {Isa::kAvx2, GgmlType::kIQ4_XS, dequantize_iq4_xs, vec_dot_iq4_xs, nullptr},
+  };
+  return kKernels;
+}
+
+}  // namespace corral::kernels::avx2

@@ -1,0 +1,82 @@
+// Matrix-vector and tiled matrix-matrix products over the registry's dot-product kernels.
+#include "kernels/matmul.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "base/check.h"
+
+namespace corral::kernels {
+namespace {
+
+struct Prepared {
+  const QuantKernel* kernel;
+  size_t w_row_bytes;
+  size_t a_row_bytes;
+  std::vector<uint8_t> act;  // N rows of the vec_dot type
+};
+
+Prepared prepare(const WeightView& w, const float* x, int64_t n_tokens, ThreadPool* pool, const QuantKernel* kernel) {
+  Prepared p;
+  p.kernel = kernel ? kernel : select_kernel(w.type);
+  CORRAL_CHECK(p.kernel && p.kernel->vec_dot, "no dot product for {}", ggml_type_name(w.type));
+  const TypeFns* fns = type_fns(w.type);
+  const QuantKernel* act = select_kernel(fns->vec_dot_type);
+  p.w_row_bytes = *ggml_row_bytes(w.type, w.cols);
+  p.a_row_bytes = *ggml_row_bytes(fns->vec_dot_type, w.cols);
+  p.act.resize(p.a_row_bytes * n_tokens);
+  auto quantize = [&](size_t b, size_t e) {
+    for (size_t t = b; t < e; ++t) act->from_float_act(x + t * w.cols, p.act.data() + t * p.a_row_bytes, w.cols);
+  };
+  if (pool && n_tokens > 1)
+    pool->parallel_for(0, n_tokens, 8, quantize);
+  else
+    quantize(0, n_tokens);
+  return p;
+}
+
+}  // namespace
+
+void matvec(const WeightView& w, const float* x, float* y, ThreadPool* pool, const QuantKernel* kernel) {
+  const Prepared p = prepare(w, x, 1, pool, kernel);
+  const auto* wd = static_cast<const uint8_t*>(w.data);
+  const VecDotFn dot = p.kernel->vec_dot;
+  // Chunks of whole cache lines of y, so that no two threads write the same line.
+  auto rows = [&](size_t b, size_t e) {
+    for (size_t r = b; r < e; ++r) y[r] = dot(w.cols, wd + r * p.w_row_bytes, p.act.data());
+  };
+  if (pool)
+    pool->parallel_for(0, w.rows, 64, rows);
+  else
+    rows(0, w.rows);
+}
+
+void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool* pool,
+            const QuantKernel* kernel) {
+  if (n_tokens == 1) return matvec(w, x, y, pool, kernel);
+  const Prepared p = prepare(w, x, n_tokens, pool, kernel);
+  const auto* wd = static_cast<const uint8_t*>(w.data);
+  const VecDotFn dot = p.kernel->vec_dot;
+  const int64_t n_row_tiles = (w.rows + kTileRows - 1) / kTileRows;
+  // Token blocks outermost keep one block of activations in L2 while the threads share out the
+  // weight-row tiles; inside a tile the weight rows stay in L1 across the block's tokens.
+  for (int64_t t0 = 0; t0 < n_tokens; t0 += kTileTokens) {
+    const int64_t t1 = std::min(n_tokens, t0 + kTileTokens);
+    auto tiles = [&](size_t b, size_t e) {
+      for (size_t tile = b; tile < e; ++tile) {
+        const int64_t r0 = static_cast<int64_t>(tile) * kTileRows, r1 = std::min(w.rows, r0 + kTileRows);
+        for (int64_t t = t0; t < t1; ++t) {
+          const uint8_t* a = p.act.data() + t * p.a_row_bytes;
+          float* yt = y + t * w.rows;
+          for (int64_t r = r0; r < r1; ++r) yt[r] = dot(w.cols, wd + r * p.w_row_bytes, a);
+        }
+      }
+    };
+    if (pool)
+      pool->parallel_for(0, n_row_tiles, 4, tiles);
+    else
+      tiles(0, n_row_tiles);
+  }
+}
+
+}  // namespace corral::kernels

@@ -1,0 +1,41 @@
+// The one list of every kernel variant: for each ISA and type, the dequantizer, the dot product
+// against the activation type and the activation quantizer; for each ISA, the table of the other
+// ops. Run-time selection, the tests and the benchmarks all iterate this list, so a variant that
+// is registered is tested, and one that is not registered cannot be selected.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "kernels/cpu.h"
+#include "kernels/ops.h"
+#include "tensor/type_traits.h"
+
+namespace corral::kernels {
+
+struct QuantKernel {
+  Isa isa;
+  GgmlType type;
+  DequantizeRowFn to_float = nullptr;
+  VecDotFn vec_dot = nullptr;              // null for activation-only types (Q8_1, Q8_K)
+  QuantizeRowFn from_float_act = nullptr;  // how activations are converted into this type
+};
+
+struct OpsKernel {
+  Isa isa;
+  const OpsTable* ops;
+};
+
+// Every registered variant, scalar first.
+std::span<const QuantKernel> all_quant_kernels();
+std::span<const OpsKernel> all_ops_kernels();
+
+// The scalar reference variant of `type` (from tensor/'s table); nullptr if unsupported.
+const QuantKernel* reference_kernel(GgmlType type);
+
+// The fastest variant of `type` this CPU supports; nullptr if corral cannot compute with `type`.
+// Functions a variant leaves null fall back to the scalar reference.
+const QuantKernel* select_kernel(GgmlType type);
+const OpsTable& select_ops();
+
+}  // namespace corral::kernels
