@@ -57,18 +57,25 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
   const Prepared p = prepare(w, x, n_tokens, pool, kernel);
   const auto* wd = static_cast<const uint8_t*>(w.data);
   const VecDotFn dot = p.kernel->vec_dot;
+  const VecDot4Fn dot4 = p.kernel->vec_dot4;
   const int64_t n_row_tiles = (w.rows + kTileRows - 1) / kTileRows;
   // Token blocks outermost keep one block of activations in L2 while the threads share out the
-  // weight-row tiles; inside a tile the weight rows stay in L1 across the block's tokens.
+  // weight-row tiles; inside a tile each weight row stays in L1 across the block's tokens and,
+  // with vec_dot4, is unpacked once per four tokens.
   for (int64_t t0 = 0; t0 < n_tokens; t0 += kTileTokens) {
     const int64_t t1 = std::min(n_tokens, t0 + kTileTokens);
     auto tiles = [&](size_t b, size_t e) {
       for (size_t tile = b; tile < e; ++tile) {
         const int64_t r0 = static_cast<int64_t>(tile) * kTileRows, r1 = std::min(w.rows, r0 + kTileRows);
-        for (int64_t t = t0; t < t1; ++t) {
-          const uint8_t* a = p.act.data() + t * p.a_row_bytes;
-          float* yt = y + t * w.rows;
-          for (int64_t r = r0; r < r1; ++r) yt[r] = dot(w.cols, wd + r * p.w_row_bytes, a);
+        for (int64_t r = r0; r < r1; ++r) {
+          const uint8_t* wr = wd + r * p.w_row_bytes;
+          int64_t t = t0;
+          for (; dot4 && t + 4 <= t1; t += 4) {
+            float out[4];
+            dot4(w.cols, wr, p.act.data() + t * p.a_row_bytes, p.a_row_bytes, out);
+            for (int k = 0; k < 4; ++k) y[(t + k) * w.rows + r] = out[k];
+          }
+          for (; t < t1; ++t) y[t * w.rows + r] = dot(w.cols, wr, p.act.data() + t * p.a_row_bytes);
         }
       }
     };

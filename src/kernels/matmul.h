@@ -29,7 +29,7 @@ void matvec(const WeightView& w, const float* x, float* y, ThreadPool* pool, con
 void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool* pool,
             const QuantKernel* kernel = nullptr);
 
-inline constexpr int64_t kTileRows = 16;  // 16 floats = one cache line of y per token
-inline constexpr int64_t kTileTokens = 64;
+inline constexpr int64_t kTileRows = 16;    // 16 floats = one cache line of y per token
+inline constexpr int64_t kTileTokens = 32;  // 32 Q8_K rows of 8192 fit a 512 KiB L2
 
 }  // namespace corral::kernels

@@ -4,6 +4,7 @@
 // is registered is tested, and one that is not registered cannot be selected.
 #pragma once
 
+#include <cstddef>
 #include <span>
 #include <string_view>
 
@@ -13,12 +14,17 @@
 
 namespace corral::kernels {
 
+// One weight row against four activation rows (a + t * a_stride, t < 4): out[t] is bit-identical
+// to vec_dot(n, w, a + t * a_stride); the weight blocks are unpacked once for the four.
+using VecDot4Fn = void (*)(int64_t n, const void* w, const void* a, size_t a_stride, float* out);
+
 struct QuantKernel {
   Isa isa;
   GgmlType type;
   DequantizeRowFn to_float = nullptr;
   VecDotFn vec_dot = nullptr;              // null for activation-only types (Q8_1, Q8_K)
   QuantizeRowFn from_float_act = nullptr;  // how activations are converted into this type
+  VecDot4Fn vec_dot4 = nullptr;            // optional; matmul uses it for groups of four tokens
 };
 
 struct OpsKernel {

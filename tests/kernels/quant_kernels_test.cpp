@@ -99,6 +99,27 @@ TEST_P(SimdQuantKernel, DotEqualsScalarExactly) {
   }
 }
 
+TEST_P(SimdQuantKernel, FourRowDotEqualsOneRowDots) {
+  const QuantKernel& k = GetParam();
+  if (!k.vec_dot4) GTEST_SKIP() << "no four-row dot product";
+  const GgmlType act = type_fns(k.type)->vec_dot_type;
+  for (int64_t n : lengths(traits_of(k.type).block_size)) {
+    const auto wq = make_weights(k.type, n, 400 + static_cast<uint32_t>(n));
+    const size_t abytes = *ggml_row_bytes(act, n), stride = abytes + 4 * ((abytes + 3) / 4 % 3 + 1);
+    std::vector<uint8_t> a(4 * stride + 4);
+    for (int t = 0; t < 4; ++t) {
+      const auto x = gaussian(n, 500 + t + static_cast<uint32_t>(n));
+      reference_kernel(act)->from_float_act(x.data(), a.data() + t * stride, n);
+    }
+    float out[4];
+    k.vec_dot4(n, wq.data(), a.data(), stride, out);
+    for (int t = 0; t < 4; ++t)
+      EXPECT_EQ(std::bit_cast<uint32_t>(out[t]),
+                std::bit_cast<uint32_t>(k.vec_dot(n, wq.data(), a.data() + t * stride)))
+          << testing::variant_name(k) << " n=" << n << " row " << t;
+  }
+}
+
 TEST_P(SimdQuantKernel, ActivationQuantizerEqualsScalar) {
   const QuantKernel& k = GetParam();
   if (!k.from_float_act) GTEST_SKIP() << "no SIMD activation quantizer";

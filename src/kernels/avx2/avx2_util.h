@@ -83,4 +83,17 @@ inline float load_f16(uint16_t h) {
   return _cvtsh_ss(h);
 }
 
+// Adapters from a kernel over NT activation rows, fn(n, w, a, a_stride, out), to the registry's
+// one-row vec_dot and four-row vec_dot4 signatures.
+template <auto Fn>
+float one(int64_t n, const void* w, const void* a) {
+  float r;
+  Fn(n, w, static_cast<const uint8_t*>(a), 0, &r);
+  return r;
+}
+template <auto Fn>
+void four(int64_t n, const void* w, const void* a, size_t a_stride, float* out) {
+  Fn(n, w, static_cast<const uint8_t*>(a), a_stride, out);
+}
+
 }  // namespace corral::kernels::avx2

@@ -165,21 +165,31 @@ void dequantize_32(const void* src, float* dst, int64_t n) {
 }
 
 // §4.4 recipe 5: acc = fma(dw * da, P, acc) per block; Q4_1/Q5_1 add dw_min * s_a per block.
-template <typename T, typename Act>
-float vec_dot_32(int64_t n, const void* w, const void* a) {
+// NT activation rows at a + t * stride share one unpacking of each weight block.
+template <typename T, typename Act, int NT>
+void dot_32(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out) {
   const auto* x = static_cast<const typename T::Block*>(w);
-  const auto* y = static_cast<const Act*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  float summs = 0;
+  __m256 acc[NT];
+  float summs[NT];
+  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps(), summs[t] = 0;
   for (int64_t i = 0; i < n / kQK; ++i) {
     const __m256i q = T::unpack(x[i]);
-    const __m256i qa = load256(y[i].qs);
-    const __m256i p = T::kSigned ? lane_sums_i8(q, qa) : lane_sums_u8(q, qa);
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(load_f16(x[i].d) * load_f16(y[i].d)), _mm256_cvtepi32_ps(p), acc);
-    if constexpr (kHasMin<T>) summs += load_f16(x[i].m) * load_f16(y[i].s);
+    const float dw = load_f16(x[i].d);
+    for (int t = 0; t < NT; ++t) {
+      const Act& y = reinterpret_cast<const Act*>(a + t * stride)[i];
+      const __m256i qa = load256(y.qs);
+      const __m256i p = T::kSigned ? lane_sums_i8(q, qa) : lane_sums_u8(q, qa);
+      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dw * load_f16(y.d)), _mm256_cvtepi32_ps(p), acc[t]);
+      if constexpr (kHasMin<T>) summs[t] += load_f16(x[i].m) * load_f16(y.s);
+    }
   }
-  return hsum8(acc) + summs;
+  for (int t = 0; t < NT; ++t) out[t] = hsum8(acc[t]) + summs[t];
 }
+
+template <typename T, typename Act>
+constexpr VecDotFn kDot32 = one<dot_32<T, Act, 1>>;
+template <typename T, typename Act>
+constexpr VecDot4Fn kDot32x4 = four<dot_32<T, Act, 4>>;
 
 // ---- activation quantizers (§4.2) ----
 
@@ -232,16 +242,18 @@ void quantize_act_q8_1(const float* src, void* dst, int64_t n) {
 
 std::span<const QuantKernel> float_and_32_kernels() {
   static constexpr QuantKernel kKernels[] = {
-      {Isa::kAvx2, GgmlType::kF32, nullptr, vec_dot_f32, nullptr},
-      {Isa::kAvx2, GgmlType::kF16, dequantize_f16, vec_dot_f16, quantize_act_f16},
-      {Isa::kAvx2, GgmlType::kBF16, dequantize_bf16, vec_dot_bf16, nullptr},
-      {Isa::kAvx2, GgmlType::kQ4_0, dequantize_32<Q4_0>, vec_dot_32<Q4_0, BlockQ8_0>, nullptr},
-      {Isa::kAvx2, GgmlType::kQ4_1, dequantize_32<Q4_1>, vec_dot_32<Q4_1, BlockQ8_1>, nullptr},
-      {Isa::kAvx2, GgmlType::kQ5_0, dequantize_32<Q5_0>, vec_dot_32<Q5_0, BlockQ8_0>, nullptr},
-      {Isa::kAvx2, GgmlType::kQ5_1, dequantize_32<Q5_1>, vec_dot_32<Q5_1, BlockQ8_1>, nullptr},
-      {Isa::kAvx2, GgmlType::kQ8_0, dequantize_32<Q8_0>, vec_dot_32<Q8_0, BlockQ8_0>, quantize_act_q8_0},
-      {Isa::kAvx2, GgmlType::kQ8_1, nullptr, nullptr, quantize_act_q8_1},
-      {Isa::kAvx2, GgmlType::kIQ4_NL, dequantize_32<IQ4_NL>, vec_dot_32<IQ4_NL, BlockQ8_0>, nullptr},
+      {Isa::kAvx2, GgmlType::kF32, nullptr, vec_dot_f32, nullptr, nullptr},
+      {Isa::kAvx2, GgmlType::kF16, dequantize_f16, vec_dot_f16, quantize_act_f16, nullptr},
+      {Isa::kAvx2, GgmlType::kBF16, dequantize_bf16, vec_dot_bf16, nullptr, nullptr},
+      {Isa::kAvx2, GgmlType::kQ4_0, dequantize_32<Q4_0>, kDot32<Q4_0, BlockQ8_0>, nullptr, kDot32x4<Q4_0, BlockQ8_0>},
+      {Isa::kAvx2, GgmlType::kQ4_1, dequantize_32<Q4_1>, kDot32<Q4_1, BlockQ8_1>, nullptr, kDot32x4<Q4_1, BlockQ8_1>},
+      {Isa::kAvx2, GgmlType::kQ5_0, dequantize_32<Q5_0>, kDot32<Q5_0, BlockQ8_0>, nullptr, kDot32x4<Q5_0, BlockQ8_0>},
+      {Isa::kAvx2, GgmlType::kQ5_1, dequantize_32<Q5_1>, kDot32<Q5_1, BlockQ8_1>, nullptr, kDot32x4<Q5_1, BlockQ8_1>},
+      {Isa::kAvx2, GgmlType::kQ8_0, dequantize_32<Q8_0>, kDot32<Q8_0, BlockQ8_0>, quantize_act_q8_0,
+       kDot32x4<Q8_0, BlockQ8_0>},
+      {Isa::kAvx2, GgmlType::kQ8_1, nullptr, nullptr, quantize_act_q8_1, nullptr},
+      {Isa::kAvx2, GgmlType::kIQ4_NL, dequantize_32<IQ4_NL>, kDot32<IQ4_NL, BlockQ8_0>, nullptr,
+       kDot32x4<IQ4_NL, BlockQ8_0>},
   };
   return kKernels;
 }

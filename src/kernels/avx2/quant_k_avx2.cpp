@@ -70,8 +70,9 @@ void unpack_iq4_xs(const BlockIQ4_XS& b, __m256i q[8]) {
   for (int ib = 0; ib < 8; ++ib) q[ib] = _mm256_shuffle_epi8(table, unpack_nibbles_16(b.qs + 16 * ib));
 }
 
+// int16 scales for lanes 0-3 (s_lo) and 4-7 (s_hi).
 inline __m256i two_scales(int s_lo, int s_hi) {
-  return _mm256_set_m128i(_mm_set1_epi32(s_hi), _mm_set1_epi32(s_lo));
+  return _mm256_set_m128i(_mm_set1_epi16(static_cast<int16_t>(s_hi)), _mm_set1_epi16(static_cast<int16_t>(s_lo)));
 }
 
 // y for 32 elements whose two halves have their own (d, m): y = q * d - m.
@@ -155,116 +156,146 @@ void dequantize_q8_k(const void* src, float* dst, int64_t n) {
 }
 
 // ---- dot products against Q8_K ----
+// Each kernel takes NT activation rows (a + t * stride): the weight super-blocks are unpacked and
+// their scales decoded once for all NT rows; every result is bit-identical to the NT = 1 case.
 
-// L_r = sum_c scale(c, r) * P[c][r] for one super-block.
-template <bool kSigned, typename ScaleOf>
-inline __m256i scaled_lane_sums(const __m256i q[8], const BlockQ8_K& y, ScaleOf scale_of) {
+inline const BlockQ8_K& act(const uint8_t* a, size_t stride, int t, int64_t i) {
+  return reinterpret_cast<const BlockQ8_K*>(a + t * stride)[i];
+}
+
+// L_r = sum_c scv[c]_r * P[c][r] for one super-block and one activation row. scv holds int16
+// scales: madd_epi16 multiplies maddubs' pair sums by the scale and adds the pairs, which is
+// scale * P exactly (no int16 overflow for valid blocks), one instruction instead of two.
+template <bool kSigned>
+inline __m256i scaled_lane_sums(const __m256i q[8], const BlockQ8_K& y, const __m256i scv[8]) {
   __m256i L = _mm256_setzero_si256();
   for (int c = 0; c < 8; ++c) {
     const __m256i a = load256(y.qs + 32 * c);
-    const __m256i p = kSigned ? lane_sums_i8(q[c], a) : lane_sums_u8(q[c], a);
-    L = _mm256_add_epi32(L, _mm256_mullo_epi32(p, scale_of(c)));
+    const __m256i p16 = kSigned ? _mm256_maddubs_epi16(_mm256_sign_epi8(q[c], q[c]), _mm256_sign_epi8(a, q[c]))
+                                : _mm256_maddubs_epi16(q[c], a);
+    L = _mm256_add_epi32(L, _mm256_madd_epi16(p16, scv[c]));
   }
   return L;
 }
 
-float vec_dot_q2_k(int64_t n, const void* w, const void* a) {
+template <int NT>
+void dot_q2_k(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out) {
   const auto* x = static_cast<const BlockQ2_K*>(w);
-  const auto* y = static_cast<const BlockQ8_K*>(a);
-  __m256 acc = _mm256_setzero_ps();
+  __m256 acc[NT];
+  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / kQK_K; ++i) {
-    __m256i q[8];
+    __m256i q[8], scv[8];
     unpack_q2_k(x[i], q);
-    const __m128i sc = load128(x[i].scales);
-    const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sc, 4), _mm_set1_epi8(15)));
-    const __m256i M = _mm256_madd_epi16(mins, load256(y[i].bsums));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(-y[i].d * load_f16(x[i].dmin)), _mm256_cvtepi32_ps(M), acc);
     const uint8_t* s = x[i].scales;
-    const __m256i L =
-        scaled_lane_sums<false>(q, y[i], [&](int c) { return two_scales(s[2 * c] & 15, s[2 * c + 1] & 15); });
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * load_f16(x[i].d)), _mm256_cvtepi32_ps(L), acc);
+    for (int c = 0; c < 8; ++c) scv[c] = two_scales(s[2 * c] & 15, s[2 * c + 1] & 15);
+    const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(load128(s), 4), _mm_set1_epi8(15)));
+    const float dw = load_f16(x[i].d), dmw = load_f16(x[i].dmin);
+    for (int t = 0; t < NT; ++t) {
+      const BlockQ8_K& y = act(a, stride, t, i);
+      const __m256i M = _mm256_madd_epi16(mins, load256(y.bsums));
+      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(-y.d * dmw), _mm256_cvtepi32_ps(M), acc[t]);
+      const __m256i L = scaled_lane_sums<false>(q, y, scv);
+      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(y.d * dw), _mm256_cvtepi32_ps(L), acc[t]);
+    }
   }
-  return hsum8(acc);
+  for (int t = 0; t < NT; ++t) out[t] = hsum8(acc[t]);
 }
 
-float vec_dot_q3_k(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ3_K*>(w);
-  const auto* y = static_cast<const BlockQ8_K*>(a);
-  __m256 acc = _mm256_setzero_ps();
+// Q3_K, Q6_K and IQ4_XS: signed weights, one scale vector per chunk, acc = fma(da * dw, L, acc).
+template <typename Block, int NT, typename Prepare>
+void dot_signed(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out, Prepare prepare) {
+  const auto* x = static_cast<const Block*>(w);
+  __m256 acc[NT];
+  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / kQK_K; ++i) {
-    __m256i q[8];
+    __m256i q[8], scv[8];
+    prepare(x[i], q, scv);
+    const float dw = load_f16(x[i].d);
+    for (int t = 0; t < NT; ++t) {
+      const BlockQ8_K& y = act(a, stride, t, i);
+      const __m256i L = scaled_lane_sums<true>(q, y, scv);
+      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(y.d * dw), _mm256_cvtepi32_ps(L), acc[t]);
+    }
+  }
+  for (int t = 0; t < NT; ++t) out[t] = hsum8(acc[t]);
+}
+
+template <int NT>
+void dot_q3_k(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out) {
+  dot_signed<BlockQ3_K, NT>(n, w, a, stride, out, [](const BlockQ3_K& b, __m256i* q, __m256i* scv) {
     int sc[16];
-    unpack_q3_k(x[i], q);
-    q3_scales(x[i].scales, sc);
-    const __m256i L = scaled_lane_sums<true>(q, y[i], [&](int c) { return two_scales(sc[2 * c], sc[2 * c + 1]); });
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * load_f16(x[i].d)), _mm256_cvtepi32_ps(L), acc);
-  }
-  return hsum8(acc);
+    unpack_q3_k(b, q);
+    q3_scales(b.scales, sc);
+    for (int c = 0; c < 8; ++c) scv[c] = two_scales(sc[2 * c], sc[2 * c + 1]);
+  });
 }
-
-float vec_dot_q6_k(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ6_K*>(w);
-  const auto* y = static_cast<const BlockQ8_K*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK_K; ++i) {
-    __m256i q[8];
-    unpack_q6_k(x[i], q);
-    const int8_t* s = x[i].scales;
-    const __m256i L = scaled_lane_sums<true>(q, y[i], [&](int c) { return two_scales(s[2 * c], s[2 * c + 1]); });
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * load_f16(x[i].d)), _mm256_cvtepi32_ps(L), acc);
-  }
-  return hsum8(acc);
+template <int NT>
+void dot_q6_k(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out) {
+  dot_signed<BlockQ6_K, NT>(n, w, a, stride, out, [](const BlockQ6_K& b, __m256i* q, __m256i* scv) {
+    unpack_q6_k(b, q);
+    for (int c = 0; c < 8; ++c) scv[c] = two_scales(b.scales[2 * c], b.scales[2 * c + 1]);
+  });
+}
+// IQ4_XS multiplies dw * da (not da * dw): the same product, IEEE multiplication commutes.
+template <int NT>
+void dot_iq4_xs(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out) {
+  dot_signed<BlockIQ4_XS, NT>(n, w, a, stride, out, [](const BlockIQ4_XS& b, __m256i* q, __m256i* scv) {
+    unpack_iq4_xs(b, q);
+    for (int c = 0; c < 8; ++c) scv[c] = _mm256_set1_epi16(static_cast<int16_t>(ref::iq4_xs_scale(b, c)));
+  });
 }
 
 // Q4_K (recipe 10: min term in four lanes) and Q5_K (recipe 9: one fused scalar per block).
-template <typename Block, void (*Unpack)(const Block&, __m256i*), bool kFourLaneMins>
-float vec_dot_k4(int64_t n, const void* w, const void* a) {
+template <typename Block, void (*Unpack)(const Block&, __m256i*), bool kFourLaneMins, int NT>
+void dot_k4(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out) {
   const auto* x = static_cast<const Block*>(w);
-  const auto* y = static_cast<const BlockQ8_K*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  __m128 accm = _mm_setzero_ps();
-  float summs = 0;
+  __m256 acc[NT];
+  __m128 accm[NT];
+  float summs[NT];
+  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps(), accm[t] = _mm_setzero_ps(), summs[t] = 0;
   for (int64_t i = 0; i < n / kQK_K; ++i) {
-    __m256i q[8];
+    __m256i q[8], scv[8];
     Unpack(x[i], q);
     uint8_t sc[8], m[8];
-    int32_t mprod[8];
     for (int c = 0; c < 8; ++c) {
       k4_scale_min(c, x[i].scales, &sc[c], &m[c]);
-      mprod[c] = m[c] * (y[i].bsums[2 * c] + y[i].bsums[2 * c + 1]);
+      scv[c] = _mm256_set1_epi16(sc[c]);
     }
-    const __m256i L = scaled_lane_sums<false>(q, y[i], [&](int c) { return _mm256_set1_epi32(sc[c]); });
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * load_f16(x[i].d)), _mm256_cvtepi32_ps(L), acc);
-    const float dmin = -y[i].d * load_f16(x[i].dmin);
+    const float dw = load_f16(x[i].d), dmw = load_f16(x[i].dmin);
+    for (int t = 0; t < NT; ++t) {
+      const BlockQ8_K& y = act(a, stride, t, i);
+      int32_t mprod[8];
+      for (int c = 0; c < 8; ++c) mprod[c] = m[c] * (y.bsums[2 * c] + y.bsums[2 * c + 1]);
+      const __m256i L = scaled_lane_sums<false>(q, y, scv);
+      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(y.d * dw), _mm256_cvtepi32_ps(L), acc[t]);
+      const float dmin = -y.d * dmw;
+      if constexpr (kFourLaneMins) {
+        const __m128i prod =
+            _mm_setr_epi32(mprod[0] + mprod[1], mprod[2] + mprod[3], mprod[4] + mprod[5], mprod[6] + mprod[7]);
+        accm[t] = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(prod), accm[t]);
+      } else {
+        int32_t H = 0;
+        for (int c = 0; c < 8; ++c) H += mprod[c];
+        summs[t] = std::fma(dmin, static_cast<float>(H), summs[t]);
+      }
+    }
+  }
+  for (int t = 0; t < NT; ++t) {
     if constexpr (kFourLaneMins) {
-      const __m128i prod =
-          _mm_setr_epi32(mprod[0] + mprod[1], mprod[2] + mprod[3], mprod[4] + mprod[5], mprod[6] + mprod[7]);
-      accm = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(prod), accm);
-    } else {
-      int32_t H = 0;
-      for (int c = 0; c < 8; ++c) H += mprod[c];
-      summs = std::fma(dmin, static_cast<float>(H), summs);
+      const __m128 u = _mm_add_ps(accm[t], _mm_movehl_ps(accm[t], accm[t]));  // (m0 + m2), (m1 + m3)
+      summs[t] = _mm_cvtss_f32(_mm_add_ss(u, _mm_movehdup_ps(u)));
     }
+    out[t] = hsum8(acc[t]) + summs[t];
   }
-  if constexpr (kFourLaneMins) {
-    const __m128 u = _mm_add_ps(accm, _mm_movehl_ps(accm, accm));  // (m0 + m2), (m1 + m3)
-    summs = _mm_cvtss_f32(_mm_add_ss(u, _mm_movehdup_ps(u)));
-  }
-  return hsum8(acc) + summs;
 }
 
-float vec_dot_iq4_xs(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockIQ4_XS*>(w);
-  const auto* y = static_cast<const BlockQ8_K*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK_K; ++i) {
-    __m256i q[8];
-    unpack_iq4_xs(x[i], q);
-    const __m256i L =
-        scaled_lane_sums<true>(q, y[i], [&](int c) { return _mm256_set1_epi32(ref::iq4_xs_scale(x[i], c)); });
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(load_f16(x[i].d) * y[i].d), _mm256_cvtepi32_ps(L), acc);
-  }
-  return hsum8(acc);
+template <int NT>
+void dot_q4_k(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out) {
+  dot_k4<BlockQ4_K, unpack_q4_k, true, NT>(n, w, a, stride, out);
+}
+template <int NT>
+void dot_q5_k(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out) {
+  dot_k4<BlockQ5_K, unpack_q5_k, false, NT>(n, w, a, stride, out);
 }
 
 // ---- Q8_K activations (§4.2): q = min(127, round(-127 / max * x)), d = 1 / iscale ----
@@ -314,15 +345,15 @@ void quantize_act_q8_k(const float* src, void* dst, int64_t n) {
 
 std::span<const QuantKernel> k_quant_kernels() {
   static constexpr QuantKernel kKernels[] = {
-      {Isa::kAvx2, GgmlType::kQ2_K, dequantize_q2_k, vec_dot_q2_k, nullptr},
-      {Isa::kAvx2, GgmlType::kQ3_K, dequantize_q3_k, vec_dot_q3_k, nullptr},
-      {Isa::kAvx2, GgmlType::kQ4_K, dequantize_k4<BlockQ4_K, unpack_q4_k>, vec_dot_k4<BlockQ4_K, unpack_q4_k, true>,
-       nullptr},
-      {Isa::kAvx2, GgmlType::kQ5_K, dequantize_k4<BlockQ5_K, unpack_q5_k>, vec_dot_k4<BlockQ5_K, unpack_q5_k, false>,
-       nullptr},
-      {Isa::kAvx2, GgmlType::kQ6_K, dequantize_q6_k, vec_dot_q6_k, nullptr},
-      {Isa::kAvx2, GgmlType::kQ8_K, dequantize_q8_k, nullptr, quantize_act_q8_k},
-      {Isa::kAvx2, GgmlType::kIQ4_XS, dequantize_iq4_xs, vec_dot_iq4_xs, nullptr},
+      {Isa::kAvx2, GgmlType::kQ2_K, dequantize_q2_k, one<dot_q2_k<1>>, nullptr, four<dot_q2_k<4>>},
+      {Isa::kAvx2, GgmlType::kQ3_K, dequantize_q3_k, one<dot_q3_k<1>>, nullptr, four<dot_q3_k<4>>},
+      {Isa::kAvx2, GgmlType::kQ4_K, dequantize_k4<BlockQ4_K, unpack_q4_k>, one<dot_q4_k<1>>, nullptr,
+       four<dot_q4_k<4>>},
+      {Isa::kAvx2, GgmlType::kQ5_K, dequantize_k4<BlockQ5_K, unpack_q5_k>, one<dot_q5_k<1>>, nullptr,
+       four<dot_q5_k<4>>},
+      {Isa::kAvx2, GgmlType::kQ6_K, dequantize_q6_k, one<dot_q6_k<1>>, nullptr, four<dot_q6_k<4>>},
+      {Isa::kAvx2, GgmlType::kQ8_K, dequantize_q8_k, nullptr, quantize_act_q8_k, nullptr},
+      {Isa::kAvx2, GgmlType::kIQ4_XS, dequantize_iq4_xs, one<dot_iq4_xs<1>>, nullptr, four<dot_iq4_xs<4>>},
   };
   return kKernels;
 }
