@@ -17,6 +17,7 @@ void register_debug(CLI::App& app, Action& action);
 
 // `corral debug` subcommands, each in its own debug_<name>_command.cpp; called by register_debug.
 void register_debug_commands(CLI::App& debug, Action& action);
+void register_debug_tokenize(CLI::App& debug, Action& action);  // tokenize and detokenize
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;

@@ -4,8 +4,7 @@
 namespace corral::cli {
 
 void register_debug_commands(CLI::App& debug, Action& action) {
-  (void)debug;
-  (void)action;
+  register_debug_tokenize(debug, action);
 }
 
 }  // namespace corral::cli
