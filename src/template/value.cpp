@@ -270,6 +270,30 @@ void newline_indent(std::string& out, const JsonStyle& style, int level) {
   out.append(static_cast<size_t>(style.indent) * static_cast<size_t>(level), ' ');
 }
 
+// Go struct fields of Ollama's API types: JSON tag and whether it is omitempty.
+std::string go_json_name(const std::string& field) {
+  if (field == "ID") return "id";
+  if (field == "ToolCalls") return "tool_calls";
+  if (field == "ToolName") return "tool_name";
+  if (field == "ToolCallID") return "tool_call_id";
+  if (field == "Defs") return "$defs";
+  if (field == "AnyOf") return "anyOf";
+  std::string out = field;
+  if (!out.empty() && out[0] >= 'A' && out[0] <= 'Z') out[0] = static_cast<char>(out[0] + 32);
+  return out;
+}
+
+bool go_omit(const std::string& field, const Value& v) {
+  static constexpr std::string_view kOmitEmpty[] = {"Items",      "Description", "Defs",   "Required",  "Enum",
+                                                    "AnyOf",      "Thinking",    "Images", "ToolCalls", "ToolName",
+                                                    "ToolCallID", "ID",          "Index"};
+  if (v.is_undefined()) return true;
+  bool omitempty = false;
+  for (auto f : kOmitEmpty) omitempty = omitempty || f == field;
+  if (!omitempty) return false;
+  return !v.truthy();
+}
+
 void append_object(std::string& out, const ObjectData& o, const JsonStyle& style, int level) {
   std::vector<const std::pair<std::string, Value>*> order;
   order.reserve(o.entries.size());
@@ -279,11 +303,12 @@ void append_object(std::string& out, const ObjectData& o, const JsonStyle& style
   out += '{';
   bool first = true;
   for (const auto* e : order) {
-    if (style.go && o.style == ObjectStyle::GoStruct && e->second.is_undefined()) continue;  // omitempty
+    bool go_struct = style.go && o.style == ObjectStyle::GoStruct;
+    if (go_struct && go_omit(e->first, e->second)) continue;
     if (!first) out += style.item_separator;
     first = false;
     if (style.indent >= 0) newline_indent(out, style, level + 1);
-    append_json_string(out, e->first, style.go);
+    append_json_string(out, go_struct ? go_json_name(e->first) : e->first, style.go);
     out += style.key_separator;
     append_json(out, e->second, style, level + 1);
   }
