@@ -41,11 +41,13 @@ inline std::string variant_name(const QuantKernel& k) {
   return std::string(isa_name(k.isa)) + "_" + std::string(ggml_type_name(k.type));
 }
 
-// The non-scalar variants this CPU supports (each is compared against the scalar reference).
-inline std::vector<QuantKernel> simd_quant_kernels() {
+// The non-scalar variants this CPU supports that provide the function `has` checks (each is
+// compared against the scalar reference).
+template <typename Has>
+std::vector<QuantKernel> simd_quant_kernels(Has has) {
   std::vector<QuantKernel> out;
   for (const QuantKernel& k : all_quant_kernels())
-    if (k.isa != Isa::kScalar && isa_supported(k.isa)) out.push_back(k);
+    if (k.isa != Isa::kScalar && isa_supported(k.isa) && has(k)) out.push_back(k);
   return out;
 }
 

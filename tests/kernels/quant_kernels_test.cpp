@@ -43,7 +43,10 @@ std::vector<uint8_t> make_weights(GgmlType type, int64_t n, uint32_t seed) {
   return q;
 }
 
-class SimdQuantKernel : public ::testing::TestWithParam<QuantKernel> {};
+class SimdDequantize : public ::testing::TestWithParam<QuantKernel> {};
+class SimdDot : public ::testing::TestWithParam<QuantKernel> {};
+class SimdDot4 : public ::testing::TestWithParam<QuantKernel> {};
+class SimdActivationQuantizer : public ::testing::TestWithParam<QuantKernel> {};
 
 // Offsets keep the struct alignment of the blocks (2 bytes, 4 for Q8_K's f32 scale) but never a
 // vector alignment.
@@ -51,9 +54,8 @@ size_t weight_offset(GgmlType type, int i) {
   return (type == GgmlType::kQ8_K || type == GgmlType::kF32 ? 4 : 2) * (2 * i + 1);
 }
 
-TEST_P(SimdQuantKernel, DequantizeEqualsScalarExactly) {
+TEST_P(SimdDequantize, EqualsScalarExactly) {
   const QuantKernel& k = GetParam();
-  if (!k.to_float) GTEST_SKIP() << "no SIMD dequantizer (falls back to scalar)";
   const QuantKernel* ref = reference_kernel(k.type);
   std::mt19937 rng(17);
   for (int64_t n : lengths(traits_of(k.type).block_size)) {
@@ -77,9 +79,8 @@ TEST_P(SimdQuantKernel, DequantizeEqualsScalarExactly) {
   }
 }
 
-TEST_P(SimdQuantKernel, DotEqualsScalarExactly) {
+TEST_P(SimdDot, EqualsScalarExactly) {
   const QuantKernel& k = GetParam();
-  if (!k.vec_dot) GTEST_SKIP() << "activation-only type";
   const QuantKernel* ref = reference_kernel(k.type);
   const GgmlType act = type_fns(k.type)->vec_dot_type;
   for (int64_t n : lengths(traits_of(k.type).block_size)) {
@@ -99,9 +100,8 @@ TEST_P(SimdQuantKernel, DotEqualsScalarExactly) {
   }
 }
 
-TEST_P(SimdQuantKernel, FourRowDotEqualsOneRowDots) {
+TEST_P(SimdDot4, EqualsFourOneRowDots) {
   const QuantKernel& k = GetParam();
-  if (!k.vec_dot4) GTEST_SKIP() << "no four-row dot product";
   const GgmlType act = type_fns(k.type)->vec_dot_type;
   for (int64_t n : lengths(traits_of(k.type).block_size)) {
     const auto wq = make_weights(k.type, n, 400 + static_cast<uint32_t>(n));
@@ -120,9 +120,8 @@ TEST_P(SimdQuantKernel, FourRowDotEqualsOneRowDots) {
   }
 }
 
-TEST_P(SimdQuantKernel, ActivationQuantizerEqualsScalar) {
+TEST_P(SimdActivationQuantizer, EqualsScalar) {
   const QuantKernel& k = GetParam();
-  if (!k.from_float_act) GTEST_SKIP() << "no SIMD activation quantizer";
   const QuantKernel* ref = reference_kernel(k.type);
   for (int64_t n : lengths(traits_of(k.type).block_size)) {
     auto x = gaussian(n, 300 + static_cast<uint32_t>(n));
@@ -139,9 +138,30 @@ TEST_P(SimdQuantKernel, ActivationQuantizerEqualsScalar) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, SimdQuantKernel, ::testing::ValuesIn(testing::simd_quant_kernels()),
-                         [](const auto& param_info) { return testing::variant_name(param_info.param); });
-GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SimdQuantKernel);  // on a CPU without SIMD variants
+auto kernel_name = [](const auto& param_info) { return testing::variant_name(param_info.param); };
+INSTANTIATE_TEST_SUITE_P(Registry, SimdDequantize,
+                         ::testing::ValuesIn(testing::simd_quant_kernels([](const QuantKernel& k) {
+                           return k.to_float != nullptr;
+                         })),
+                         kernel_name);
+INSTANTIATE_TEST_SUITE_P(Registry, SimdDot, ::testing::ValuesIn(testing::simd_quant_kernels([](const QuantKernel& k) {
+                           return k.vec_dot != nullptr;
+                         })),
+                         kernel_name);
+INSTANTIATE_TEST_SUITE_P(Registry, SimdDot4, ::testing::ValuesIn(testing::simd_quant_kernels([](const QuantKernel& k) {
+                           return k.vec_dot4 != nullptr;
+                         })),
+                         kernel_name);
+INSTANTIATE_TEST_SUITE_P(Registry, SimdActivationQuantizer,
+                         ::testing::ValuesIn(testing::simd_quant_kernels([](const QuantKernel& k) {
+                           return k.from_float_act != nullptr;
+                         })),
+                         kernel_name);
+// A CPU without SIMD variants has nothing to instantiate these with.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SimdDequantize);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SimdDot);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SimdDot4);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SimdActivationQuantizer);
 
 TEST(Registry, EveryWeightTypeHasAnAvx2DotAndDequantizer) {
   for (GgmlType t : weight_types()) {
