@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <span>
+#include <type_traits>
 
 #include "kernels/avx2/avx2_kernels.h"
 #include "kernels/avx2/avx2_util.h"
@@ -60,42 +61,56 @@ void quantize_act_f16(const float* src, void* dst, int64_t n) {
   for (; i < n; ++i) d[i] = _cvtss_sh(src[i], _MM_FROUND_TO_NEAREST_INT);
 }
 
-float vec_dot_f32(int64_t n, const void* w, const void* a) {
-  const float* x = static_cast<const float*>(w);
-  const float* y = static_cast<const float*>(a);
-  const int64_t np = n - n % 32;
-  __m256 s[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-  for (int64_t i = 0; i < np; i += 32)
-    for (int j = 0; j < 4; ++j)
-      s[j] = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8 * j), _mm256_loadu_ps(y + i + 8 * j), s[j]);
-  float sum = reduce_f32(s);
-  for (int64_t i = np; i < n; ++i) sum += x[i] * y[i];
-  return sum;
-}
+// Float dot products over NT activation rows (a + t * stride); each weight vector is loaded and
+// converted once for all NT rows. Per row: four 8-lane accumulators over steps of 32 (§4.4
+// recipes 2-4), so every result equals the NT = 1 case bit for bit.
+struct F32 {
+  using T = float;
+  static __m256 load(const T* p) { return _mm256_loadu_ps(p); }
+  static float scalar(T v) { return v; }
+};
+struct F16 {
+  using T = uint16_t;
+  static __m256 load(const T* p) { return load8_f16(p); }
+  static float scalar(T v) { return load_f16(v); }
+};
+struct BF16 {
+  using T = uint16_t;
+  static __m256 load(const T* p) { return load8_bf16(p); }
+  static float scalar(T v) { return bf16_scalar(v); }
+};
 
-float vec_dot_f16(int64_t n, const void* w, const void* a) {
-  const uint16_t* x = static_cast<const uint16_t*>(w);
-  const uint16_t* y = static_cast<const uint16_t*>(a);
+template <typename F, int NT>
+void dot_float(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out) {
+  using T = typename F::T;
+  constexpr bool kBf16 = std::is_same_v<F, BF16>;  // recipe 4: unfused multiply and add
+  const T* x = static_cast<const T*>(w);
   const int64_t np = n - n % 32;
-  __m256 s[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-  for (int64_t i = 0; i < np; i += 32)
-    for (int j = 0; j < 4; ++j) s[j] = _mm256_fmadd_ps(load8_f16(x + i + 8 * j), load8_f16(y + i + 8 * j), s[j]);
-  double sum = reduce_f32(s);
-  for (int64_t i = np; i < n; ++i) sum += static_cast<double>(load_f16(x[i]) * load_f16(y[i]));
-  return static_cast<float>(sum);
-}
-
-float vec_dot_bf16(int64_t n, const void* w, const void* a) {
-  const uint16_t* x = static_cast<const uint16_t*>(w);
-  const uint16_t* y = static_cast<const uint16_t*>(a);
-  const int64_t np = n - n % 32;
-  __m256 c[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-  for (int64_t i = 0; i < np; i += 32)
-    for (int j = 0; j < 4; ++j)
-      c[j] = _mm256_add_ps(c[j], _mm256_mul_ps(load8_bf16(x + i + 8 * j), load8_bf16(y + i + 8 * j)));
-  double sum = hsum8(_mm256_add_ps(_mm256_add_ps(c[0], c[2]), _mm256_add_ps(c[1], c[3])));
-  for (int64_t i = np; i < n; ++i) sum += static_cast<double>(bf16_scalar(x[i]) * bf16_scalar(y[i]));
-  return static_cast<float>(sum);
+  __m256 s[NT][4];
+  for (int t = 0; t < NT; ++t)
+    for (int j = 0; j < 4; ++j) s[t][j] = _mm256_setzero_ps();
+  for (int64_t i = 0; i < np; i += 32) {
+    for (int j = 0; j < 4; ++j) {
+      const __m256 wv = F::load(x + i + 8 * j);
+      for (int t = 0; t < NT; ++t) {
+        const __m256 yv = F::load(reinterpret_cast<const T*>(a + t * stride) + i + 8 * j);
+        s[t][j] = kBf16 ? _mm256_add_ps(s[t][j], _mm256_mul_ps(wv, yv)) : _mm256_fmadd_ps(wv, yv, s[t][j]);
+      }
+    }
+  }
+  for (int t = 0; t < NT; ++t) {
+    const T* y = reinterpret_cast<const T*>(a + t * stride);
+    if constexpr (std::is_same_v<F, F32>) {
+      float sum = reduce_f32(s[t]);
+      for (int64_t i = np; i < n; ++i) sum += x[i] * y[i];
+      out[t] = sum;
+    } else {
+      double sum = kBf16 ? hsum8(_mm256_add_ps(_mm256_add_ps(s[t][0], s[t][2]), _mm256_add_ps(s[t][1], s[t][3])))
+                         : reduce_f32(s[t]);
+      for (int64_t i = np; i < n; ++i) sum += static_cast<double>(F::scalar(x[i]) * F::scalar(y[i]));
+      out[t] = static_cast<float>(sum);
+    }
+  }
 }
 
 // ---- 32-element blocks: each type unpacks a block into 32 integer weights ----
@@ -242,9 +257,9 @@ void quantize_act_q8_1(const float* src, void* dst, int64_t n) {
 
 std::span<const QuantKernel> float_and_32_kernels() {
   static constexpr QuantKernel kKernels[] = {
-      {Isa::kAvx2, GgmlType::kF32, nullptr, vec_dot_f32, nullptr, nullptr},
-      {Isa::kAvx2, GgmlType::kF16, dequantize_f16, vec_dot_f16, quantize_act_f16, nullptr},
-      {Isa::kAvx2, GgmlType::kBF16, dequantize_bf16, vec_dot_bf16, nullptr, nullptr},
+      {Isa::kAvx2, GgmlType::kF32, nullptr, one<dot_float<F32, 1>>, nullptr, four<dot_float<F32, 4>>},
+      {Isa::kAvx2, GgmlType::kF16, dequantize_f16, one<dot_float<F16, 1>>, quantize_act_f16, four<dot_float<F16, 4>>},
+      {Isa::kAvx2, GgmlType::kBF16, dequantize_bf16, one<dot_float<BF16, 1>>, nullptr, four<dot_float<BF16, 4>>},
       {Isa::kAvx2, GgmlType::kQ4_0, dequantize_32<Q4_0>, kDot32<Q4_0, BlockQ8_0>, nullptr, kDot32x4<Q4_0, BlockQ8_0>},
       {Isa::kAvx2, GgmlType::kQ4_1, dequantize_32<Q4_1>, kDot32<Q4_1, BlockQ8_1>, nullptr, kDot32x4<Q4_1, BlockQ8_1>},
       {Isa::kAvx2, GgmlType::kQ5_0, dequantize_32<Q5_0>, kDot32<Q5_0, BlockQ8_0>, nullptr, kDot32x4<Q5_0, BlockQ8_0>},
