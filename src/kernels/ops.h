@@ -44,7 +44,8 @@ struct OpsTable {
   void (*rope)(float* x, int64_t n_head, int64_t head_dim, int64_t pos, const RopeParams& p);
   // In place: x = softmax(cap(x * scale)); cap(v) = softcap * tanh(v / softcap) when softcap > 0.
   void (*softmax)(float* x, int64_t n, float scale, float softcap);
-  // Gated products: y = act(g) * u.
+  // Gated products: y = act(g) * u. SiLU uses vexpf (libm for the last n % 8); GELU-tanh goes
+  // through gelu_f16_table() (0 below -10, identity above 10), both as llama.cpp does.
   void (*silu_mul)(const float* g, const float* u, float* y, int64_t n);
   void (*gelu_tanh_mul)(const float* g, const float* u, float* y, int64_t n);
   void (*gelu_erf_mul)(const float* g, const float* u, float* y, int64_t n);
@@ -55,5 +56,11 @@ struct OpsTable {
 
 // The scalar reference table.
 const OpsTable& scalar_ops();
+
+// Scalar helpers shared with the SIMD tables: llama.cpp's AVX2 exp ("vexpf", engine-spec §5.2)
+// for one lane, the f16 GELU table (built once, 64 Ki entries) and GELU through it.
+float vexpf_scalar(float x);
+const uint16_t* gelu_f16_table();
+float gelu_tanh_f16(float g);
 
 }  // namespace corral::kernels

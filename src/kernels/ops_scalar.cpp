@@ -1,13 +1,52 @@
 // Scalar reference versions of the row ops (the executable spec of ops.h; formulas from
 // engine-spec §5.2). SIMD versions are tested against these.
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "kernels/ops.h"
+#include "tensor/dot_lanes.h"
 #include "tensor/fp16.h"
 
 namespace corral::kernels {
+
+float vexpf_scalar(float x) {
+  const float z = std::fma(x, 0x1.715476p+0f, 0x1.8p23f);
+  const float n = z - 0x1.8p23f;
+  const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
+  const uint32_t e = std::bit_cast<uint32_t>(z) << 23;
+  const float k = std::bit_cast<float>(e + std::bit_cast<uint32_t>(1.0f));
+  const float u = b * b;
+  const float j =
+      std::fma(std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)), u,
+               0x1.ffffecp-1f * b);
+  if (std::fabs(n) <= 126) return std::fma(j, k, k);
+  const uint32_t g = n <= 0 ? 0x82000000u : 0u;
+  const float s1 = std::bit_cast<float>(g + 0x7f000000u);
+  const float s2 = std::bit_cast<float>(e - g);
+  return std::fabs(n) > 192 ? s1 * s1 : std::fma(s2, j, s2) * s1;
+}
+
+const uint16_t* gelu_f16_table() {
+  static const std::vector<uint16_t> table = [] {
+    constexpr float kSqrt2OverPi = 0.79788456080286535588f;
+    std::vector<uint16_t> t(65536);
+    for (uint32_t h = 0; h < 65536; ++h) {
+      const float v = h2f(static_cast<uint16_t>(h));
+      t[h] = f2h(0.5f * v * (1.0f + std::tanh(kSqrt2OverPi * v * (1.0f + 0.044715f * v * v))));
+    }
+    return t;
+  }();
+  return table.data();
+}
+
+float gelu_tanh_f16(float g) {
+  if (g <= -10.f) return 0.f;
+  if (g >= 10.f) return g;
+  return h2f(gelu_f16_table()[f2h(g)]);
+}
+
 namespace {
 
 void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
@@ -57,6 +96,8 @@ void rope(float* x, int64_t n_head, int64_t head_dim, int64_t pos, const RopePar
   }
 }
 
+// exp through vexpf in blocks of 8 (libm for the rest); the sum is a double of each block's f32
+// hsum8, as llama.cpp's AVX2 softmax (engine-spec §5.2).
 void softmax(float* x, int64_t n, float scale, float softcap) {
   float max = -std::numeric_limits<float>::infinity();
   for (int64_t i = 0; i < n; ++i) {
@@ -66,24 +107,31 @@ void softmax(float* x, int64_t n, float scale, float softcap) {
     max = std::max(max, v);
   }
   double sum = 0;
-  for (int64_t i = 0; i < n; ++i) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 8; ++k) x[i + k] = vexpf_scalar(x[i + k] - max);
+    sum += ref::hsum8(x + i);
+  }
+  for (; i < n; ++i) {
     x[i] = std::exp(x[i] - max);
     sum += x[i];
   }
   const float inv = static_cast<float>(1.0 / sum);
-  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+  for (i = 0; i < n; ++i) x[i] *= inv;
 }
 
+// silu(g) = g / (1 + exp(-g)): vexpf below n - n % 8, libm for the rest (§5.2 SwiGLU).
 void silu_mul(const float* g, const float* u, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+  const int64_t n8 = n - n % 8;
+  for (int64_t i = 0; i < n; ++i) {
+    const float e = i < n8 ? vexpf_scalar(0.f - g[i]) : std::exp(-g[i]);
+    y[i] = g[i] / (1.0f + e) * u[i];
+  }
 }
 
+// GELU (tanh form) through the f16 table, as llama.cpp computes it (§5.2).
 void gelu_tanh_mul(const float* g, const float* u, float* y, int64_t n) {
-  constexpr float kSqrt2OverPi = 0.79788456080286535588f;
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = g[i];
-    y[i] = 0.5f * v * (1.0f + std::tanh(kSqrt2OverPi * v * (1.0f + 0.044715f * v * v))) * u[i];
-  }
+  for (int64_t i = 0; i < n; ++i) y[i] = gelu_tanh_f16(g[i]) * u[i];
 }
 
 void gelu_erf_mul(const float* g, const float* u, float* y, int64_t n) {

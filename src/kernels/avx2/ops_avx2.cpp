@@ -41,12 +41,6 @@ inline __m256 vexpf(__m256 x) {
   return _mm256_blendv_ps(normal, big, _mm256_castsi256_ps(c));
 }
 
-// tanh(z) = 1 - 2 / (exp(2z) + 1), saturating correctly at both ends.
-inline __m256 vtanhf(__m256 z) {
-  const __m256 e = vexpf(_mm256_add_ps(z, z));
-  return _mm256_sub_ps(_mm256_set1_ps(1.f), _mm256_div_ps(_mm256_set1_ps(2.f), _mm256_add_ps(e, _mm256_set1_ps(1.f))));
-}
-
 inline double sum_squares(const float* x, int64_t n, int64_t* done) {
   __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
   int64_t i = 0;
@@ -164,7 +158,7 @@ void softmax(float* x, int64_t n, float scale, float softcap) {
   }
   const __m256 inv = _mm256_set1_ps(static_cast<float>(1.0 / sum));
   for (i = 0; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), inv));
-  for (; i < n; ++i) x[i] *= static_cast<float>(1.0 / sum);
+  for (; i < n; ++i) x[i] *= static_cast<float>(1.0 / sum);  // same f32 factor as the vector part
 }
 
 void silu_mul(const float* g, const float* u, float* y, int64_t n) {
@@ -178,20 +172,21 @@ void silu_mul(const float* g, const float* u, float* y, int64_t n) {
   for (; i < n; ++i) y[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
 }
 
+// The table lookup itself is scalar (no byte gathers in AVX2); the conversions are not.
 void gelu_tanh_mul(const float* g, const float* u, float* y, int64_t n) {
-  constexpr float kSqrt2OverPi = 0.79788456080286535588f;
+  const uint16_t* table = gelu_f16_table();
   int64_t i = 0;
-  const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.f);
   for (; i + 8 <= n; i += 8) {
     const __m256 v = _mm256_loadu_ps(g + i);
-    // Clamp the tanh argument: beyond |z| = 10 tanh is +-1 in f32 and exp would overflow.
-    __m256 z = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(kSqrt2OverPi), v),
-                             _mm256_add_ps(one, _mm256_mul_ps(_mm256_set1_ps(0.044715f), _mm256_mul_ps(v, v))));
-    z = _mm256_max_ps(_mm256_min_ps(z, _mm256_set1_ps(10.f)), _mm256_set1_ps(-10.f));
-    const __m256 gl = _mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_add_ps(one, vtanhf(z)));
-    _mm256_storeu_ps(y + i, _mm256_mul_ps(gl, _mm256_loadu_ps(u + i)));
+    alignas(16) uint16_t h[8];
+    _mm_store_si128(reinterpret_cast<__m128i*>(h), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+    for (uint16_t& e : h) e = table[e];
+    __m256 r = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(h)));
+    r = _mm256_blendv_ps(r, v, _mm256_cmp_ps(v, _mm256_set1_ps(10.f), _CMP_GE_OQ));
+    r = _mm256_andnot_ps(_mm256_cmp_ps(v, _mm256_set1_ps(-10.f), _CMP_LE_OQ), r);
+    _mm256_storeu_ps(y + i, _mm256_mul_ps(r, _mm256_loadu_ps(u + i)));
   }
-  scalar_ops().gelu_tanh_mul(g + i, u + i, y + i, n - i);
+  for (; i < n; ++i) y[i] = gelu_tanh_f16(g[i]) * u[i];
 }
 
 void gelu_erf_mul(const float* g, const float* u, float* y, int64_t n) {
