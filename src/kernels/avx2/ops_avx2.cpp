@@ -41,25 +41,12 @@ inline __m256 vexpf(__m256 x) {
   return _mm256_blendv_ps(normal, big, _mm256_castsi256_ps(c));
 }
 
-inline double sum_squares(const float* x, int64_t n, int64_t* done) {
-  __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 v = _mm256_loadu_ps(x + i);
-    const __m256 sq = _mm256_mul_ps(v, v);  // rounded to f32 first, as the reference
-    acc0 = _mm256_add_pd(acc0, _mm256_cvtps_pd(_mm256_castps256_ps128(sq)));
-    acc1 = _mm256_add_pd(acc1, _mm256_cvtps_pd(_mm256_extractf128_ps(sq, 1)));
-  }
-  alignas(32) double t[4];
-  _mm256_store_pd(t, _mm256_add_pd(acc0, acc1));
-  *done = i;
-  return (t[0] + t[1]) + (t[2] + t[3]);
-}
-
+// The sum of squares stays a sequential double sum, as in llama.cpp (a vectorised double sum
+// would change its last bits); only the scaling is vectorised.
 void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i] * x[i]);
   int64_t i;
-  double sum = sum_squares(x, n, &i);
-  for (; i < n; ++i) sum += static_cast<double>(x[i] * x[i]);
   const float scale = 1.0f / std::sqrt(static_cast<float>(sum / n) + eps);
   const __m256 vs = _mm256_set1_ps(scale);
   for (i = 0; i + 8 <= n; i += 8) {
