@@ -90,7 +90,8 @@ void layer_norm(const float* x, const float* w, const float* b, float* y, int64_
   }
 }
 
-// Coefficients as the reference (scalar libm cos/sin); the NeoX rotation 8 pairs at a time.
+// Coefficients as the reference (scalar libm cos/sin); the rotation 4 (normal) or 8 (NeoX) pairs
+// at a time, in the reference's fused form.
 void rope(float* x, int64_t n_head, int64_t head_dim, int64_t pos, const RopeParams& p) {
   const int64_t half = p.n_rot / 2;
   std::vector<float> c(half), s(half);
@@ -105,7 +106,19 @@ void rope(float* x, int64_t n_head, int64_t head_dim, int64_t pos, const RopePar
   for (int64_t h = 0; h < n_head; ++h) {
     float* v = x + h * head_dim;
     int64_t i = 0;
-    if (p.neox) {
+    if (!p.neox) {
+      // Interleaved pairs (x0, x1): four pairs per vector, with cos/sin duplicated per pair.
+      for (; i + 4 <= half; i += 4) {
+        const __m256 a = _mm256_loadu_ps(v + 2 * i);
+        const __m256 b = _mm256_permute_ps(a, 0xB1);  // (x1, x0)
+        const __m128 c4 = _mm_loadu_ps(c.data() + i), s4 = _mm_loadu_ps(s.data() + i);
+        const __m256 vc = _mm256_set_m128(_mm_unpackhi_ps(c4, c4), _mm_unpacklo_ps(c4, c4));
+        const __m256 vs = _mm256_set_m128(_mm_unpackhi_ps(s4, s4), _mm_unpacklo_ps(s4, s4));
+        const __m256 even = _mm256_fmsub_ps(a, vc, _mm256_mul_ps(b, vs));  // fma(x0, c, -(x1 s))
+        const __m256 odd = _mm256_fmadd_ps(b, vs, _mm256_mul_ps(a, vc));   // fma(x0, s, x1 c)
+        _mm256_storeu_ps(v + 2 * i, _mm256_blend_ps(even, odd, 0xAA));
+      }
+    } else {
       for (; i + 8 <= half; i += 8) {
         const __m256 a = _mm256_loadu_ps(v + i), b = _mm256_loadu_ps(v + i + half);
         const __m256 vc = _mm256_loadu_ps(c.data() + i), vs = _mm256_loadu_ps(s.data() + i);
