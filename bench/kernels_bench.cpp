@@ -1,6 +1,7 @@
-// Kernel speed: GB/s of weights streamed by the 2048 x 8192 matrix-vector product per type,
-// GFLOP/s of the 512-token matrix-matrix product with the same weights, 1 and 2 threads, next to
-// the machine's plain streaming-read bandwidth. Run: build/<preset>/bench/kernels_bench
+// Kernel speed: GB/s of weights streamed by the 2048 x 8192 matrix-vector product per type and
+// registered variant, GFLOP/s of the 512-token matrix-matrix product with the same weights (the
+// selected variant), 1 and 2 threads, next to the machine's plain streaming-read bandwidth. Run:
+// build/<preset>/bench/kernels_bench
 //   (--benchmark_filter=Matvec for the decode-side numbers only).
 #include <benchmark/benchmark.h>
 
@@ -51,7 +52,8 @@ std::vector<float> activations(int64_t n) {
   return x;
 }
 
-void BM_Matvec(benchmark::State& state, GgmlType type) {
+void BM_Matvec(benchmark::State& state, QuantKernel kernel) {
+  const GgmlType type = kernel.type;
   ThreadPool pool(static_cast<size_t>(state.range(0)));
   const Weights w = make_weights(type);
   const auto x = activations(kCols);
@@ -59,13 +61,12 @@ void BM_Matvec(benchmark::State& state, GgmlType type) {
   size_t copy = 0;
   for (auto _ : state) {
     const WeightView view{type, w.data.data() + copy * w.bytes_per_copy, kRows, kCols};
-    matvec(view, x.data(), y.data(), &pool);
+    matvec(view, x.data(), y.data(), &pool, &kernel);
     benchmark::DoNotOptimize(y.data());
     copy = (copy + 1) % w.n_copies;
   }
   state.counters["GB/s"] =
       benchmark::Counter(static_cast<double>(w.bytes_per_copy) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
-  state.SetLabel(std::string(isa_name(select_kernel(type)->isa)));
 }
 
 void BM_Matmul(benchmark::State& state, GgmlType type) {
@@ -114,13 +115,18 @@ void register_all() {
       ->Arg(2)
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
-  for (GgmlType t : weight_types()) {
-    const std::string name(ggml_type_name(t));
-    benchmark::RegisterBenchmark(("Matvec/" + name).c_str(), BM_Matvec, t)
-        ->Arg(1)
-        ->Arg(2)
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
+  // Every registered variant this CPU runs (scalar references on one thread only: they are the
+  // baseline, not a contender).
+  for (const QuantKernel& k : all_quant_kernels()) {
+    if (!k.vec_dot || !isa_supported(k.isa)) continue;
+    QuantKernel merged = *reference_kernel(k.type);
+    merged.isa = k.isa;
+    merged.vec_dot = k.vec_dot;
+    if (k.from_float_act) merged.from_float_act = k.from_float_act;
+    const std::string name = "Matvec/" + std::string(ggml_type_name(k.type)) + "/" + std::string(isa_name(k.isa));
+    auto* b = benchmark::RegisterBenchmark(name.c_str(), BM_Matvec, merged)->Arg(1);
+    if (k.isa != Isa::kScalar) b->Arg(2);
+    b->UseRealTime()->Unit(benchmark::kMillisecond);
   }
   for (GgmlType t : weight_types()) {
     const std::string name(ggml_type_name(t));
