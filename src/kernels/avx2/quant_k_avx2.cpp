@@ -261,21 +261,26 @@ void dot_k4(int64_t n, const void* w, const uint8_t* a, size_t stride, float* ou
       k4_scale_min(c, x[i].scales, &sc[c], &m[c]);
       scv[c] = _mm256_set1_epi16(sc[c]);
     }
+    // Each min twice as int16 (m0 m0 m1 m1 ...): madd with the 16 bsums gives
+    // mprod[c] = m_c * (bsums[2c] + bsums[2c+1]) in lane c.
+    uint64_t m8;
+    std::memcpy(&m8, m, 8);
+    const __m128i m_bytes = _mm_cvtsi64_si128(static_cast<int64_t>(m8));
+    const __m256i m16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m_bytes, m_bytes));
     const float dw = load_f16(x[i].d), dmw = load_f16(x[i].dmin);
     for (int t = 0; t < NT; ++t) {
       const BlockQ8_K& y = act(a, stride, t, i);
-      int32_t mprod[8];
-      for (int c = 0; c < 8; ++c) mprod[c] = m[c] * (y.bsums[2 * c] + y.bsums[2 * c + 1]);
+      const __m256i mprod = _mm256_madd_epi16(m16, load256(y.bsums));
       const __m256i L = scaled_lane_sums<false>(q, y, scv);
       acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(y.d * dw), _mm256_cvtepi32_ps(L), acc[t]);
       const float dmin = -y.d * dmw;
+      // prod_k = mprod[2k] + mprod[2k+1], k < 4
+      const __m128i prod = _mm_hadd_epi32(_mm256_castsi256_si128(mprod), _mm256_extracti128_si256(mprod, 1));
       if constexpr (kFourLaneMins) {
-        const __m128i prod =
-            _mm_setr_epi32(mprod[0] + mprod[1], mprod[2] + mprod[3], mprod[4] + mprod[5], mprod[6] + mprod[7]);
         accm[t] = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(prod), accm[t]);
       } else {
-        int32_t H = 0;
-        for (int c = 0; c < 8; ++c) H += mprod[c];
+        const __m128i h2 = _mm_add_epi32(prod, _mm_unpackhi_epi64(prod, prod));
+        const int32_t H = _mm_cvtsi128_si32(_mm_add_epi32(h2, _mm_shuffle_epi32(h2, 1)));
         summs[t] = std::fma(dmin, static_cast<float>(H), summs[t]);
       }
     }
