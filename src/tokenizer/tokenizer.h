@@ -49,7 +49,7 @@ struct DecodeOptions {
   bool remove_special = false;       // drop a leading BOS / trailing EOS the vocabulary would add
   bool render_special = false;       // control tokens as their text (else hidden)
   bool strip_prefix_space = true;    // undo the SPM space prefix on the first token (llama.cpp's rule)
-  std::optional<bool> clean_spaces;  // default: the vocabulary's flag
+  std::optional<bool> clean_spaces = std::nullopt;  // default: the vocabulary's flag
 };
 
 class Tokenizer {

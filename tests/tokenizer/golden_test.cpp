@@ -158,5 +158,41 @@ TEST(Aidreams260K, ReferencePrompts) {
   }
 }
 
+// Every reference model's token sequences are the first N ids of llama.cpp's tokenization of a
+// source text (BOS added): checks the truncated "v4k" vocabularies, phi-3's included.
+TEST(ModelFixtures, SequencesArePrefixesOfTheSourceTokenization) {
+  const auto reference = corral::testing::fixtures_dir() / "reference";
+  CORRAL_REQUIRE_FIXTURE(reference);
+  size_t models = 0;
+  for (const auto& dir : std::filesystem::directory_iterator(reference)) {
+    const auto seqs_path = dir.path() / "seqs.json";
+    if (!std::filesystem::exists(seqs_path)) continue;
+    auto j = nlohmann::json::parse(corral::testing::read_file(seqs_path));
+    auto tok = load_tokenizer(corral::testing::fixtures_dir() / "models" / j.at("model").get<std::string>());
+    ASSERT_NE(tok, nullptr) << seqs_path;
+    EXPECT_EQ(tok->config().add_bos, j.at("add_bos").get<bool>()) << seqs_path;
+    for (const auto& [name, expected_json] : j.at("sequences").items()) {
+      const auto expected = expected_json.get<std::vector<TokenId>>();
+      auto ids = tok->encode(j.at("source_text").at(name).get<std::string>());
+      ASSERT_TRUE(ids.ok());
+      ASSERT_GE(ids->size(), expected.size()) << seqs_path << " " << name;
+      EXPECT_EQ(std::vector<TokenId>(ids->begin(), ids->begin() + static_cast<std::ptrdiff_t>(expected.size())),
+                expected)
+          << seqs_path << " " << name;
+    }
+    ++models;
+  }
+  EXPECT_GE(models, 18u);
+}
+
+TEST(DebugTokenizeFixture, Llama3HelloWorld) {
+  const auto vocab = tokenizer_dir() / "ggml-vocab-llama3.gguf";
+  CORRAL_REQUIRE_FIXTURE(vocab);
+  auto r = corral::testing::run_corral("debug tokenize '" + vocab.string() +
+                                       "' --text 'Hello world<|eot_id|>' --parse-special");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "128000 9906 1917 128009\n");
+}
+
 }  // namespace
 }  // namespace corral
