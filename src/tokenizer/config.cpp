@@ -78,7 +78,10 @@ TokenizerConfig model_defaults(TokenizerModel model, std::string_view pre) {
     return c;
   }
   const PreTokenizerRules* rules = find_pre_tokenizer(pre);
-  if (rules == nullptr) {
+  if (rules == nullptr && pre.empty()) {
+    LOG_WARN("tokenizer: tokenizer.ggml.pre is missing; using the default pre-tokenizer rules");
+    rules = &default_pre_tokenizer();
+  } else if (rules == nullptr) {
     LOG_WARN(
         "tokenizer: unknown pre-tokenizer \"{}\" (tokenizer.ggml.pre); using the default rules, so "
         "token ids may differ from the model's own tokenizer",

@@ -94,34 +94,27 @@ void check_ids(const Tokenizer& tok, const std::vector<Case>& cases, bool parse_
             << " equal\n";
 }
 
-TEST_P(VocabTest, IdsWithoutSpecialParsing) {
-  check_ids(*tok_, cases_, false);
-}
-TEST_P(VocabTest, IdsWithSpecialParsing) {
-  check_ids(*tok_, cases_, true);
-}
-
 // decode(encode(text)) == text. BOS is not added (llama.cpp keeps the SPM prefix space when it
 // removes a BOS) and the lossy space clean-up is off. Texts holding the UNK token are skipped.
-TEST_P(VocabTest, DecodeRoundTrip) {
+void check_round_trip(const Tokenizer& tok, const std::vector<Case>& cases) {
   size_t checked = 0;
-  for (const Case& c : cases_) {
-    auto ids = tok_->encode(c.text, {.add_special = false, .parse_special = false});
+  for (const Case& c : cases) {
+    auto ids = tok.encode(c.text, {.add_special = false, .parse_special = false});
     ASSERT_TRUE(ids.ok());
-    const TokenId unk = tok_->config().unk;
+    const TokenId unk = tok.config().unk;
     if (unk != kNoToken && std::find(ids->begin(), ids->end(), unk) != ids->end()) continue;
     ++checked;
-    EXPECT_EQ(tok_->decode(*ids, {.clean_spaces = false}), c.text) << "ids " << ids_text(*ids);
+    EXPECT_EQ(tok.decode(*ids, {.clean_spaces = false}), c.text) << "ids " << ids_text(*ids);
   }
-  EXPECT_EQ(checked, cases_.size());
+  EXPECT_EQ(checked, cases.size());
 }
 
 // Streaming output concatenates to the one-shot decode, and no chunk ends inside a character.
-TEST_P(VocabTest, StreamingDecoderMatchesOneShot) {
+void check_streaming(const Tokenizer& tok, const std::vector<Case>& cases) {
   size_t held = 0;
   for (bool render : {false, true}) {
-    for (const Case& c : cases_) {
-      StreamDecoder stream(*tok_, render);
+    for (const Case& c : cases) {
+      StreamDecoder stream(tok, render);
       std::string streamed;
       for (TokenId id : c.ids_special) {
         std::string chunk = stream.push(id);
@@ -131,12 +124,33 @@ TEST_P(VocabTest, StreamingDecoderMatchesOneShot) {
       }
       streamed += stream.flush();
       const std::string one_shot =
-          tok_->decode(c.ids_special, {.render_special = render, .strip_prefix_space = false, .clean_spaces = false});
+          tok.decode(c.ids_special, {.render_special = render, .strip_prefix_space = false, .clean_spaces = false});
       EXPECT_EQ(streamed, one_shot) << nlohmann::json(c.text).dump();
     }
   }
   // The texts include characters split over several tokens, so some bytes must have been held.
   EXPECT_GT(held, 0u);
+}
+
+// One test per vocabulary (each process loads it once): ids in both modes, decode round trip,
+// streaming decoder.
+TEST_P(VocabTest, MatchesLlamaCpp) {
+  {
+    SCOPED_TRACE("ids (add_special, no special parsing)");
+    check_ids(*tok_, cases_, false);
+  }
+  {
+    SCOPED_TRACE("ids_special (add_special, special parsing)");
+    check_ids(*tok_, cases_, true);
+  }
+  {
+    SCOPED_TRACE("decode(encode(text)) == text");
+    check_round_trip(*tok_, cases_);
+  }
+  {
+    SCOPED_TRACE("streaming decoder == one-shot decode");
+    check_streaming(*tok_, cases_);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, VocabTest, ::testing::Values("llama3", "qwen3", "gemma3", "llama2"),
