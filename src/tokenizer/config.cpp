@@ -83,7 +83,7 @@ TokenizerConfig model_defaults(TokenizerModel model, std::string_view pre) {
     rules = &default_pre_tokenizer();
   } else if (rules == nullptr) {
     LOG_WARN(
-        "tokenizer: unknown pre-tokenizer \"{}\" (tokenizer.ggml.pre); using the default rules, so "
+        "tokenizer: unknown pre-tokenizer {} (tokenizer.ggml.pre); using the default rules, so "
         "token ids may differ from the model's own tokenizer",
         pre);
     rules = &default_pre_tokenizer();

@@ -79,5 +79,19 @@ TEST(DebugTokenizeCommand, Errors) {
   EXPECT_NE(r.exit_code, 0);
 }
 
+TEST(DebugTokenizeCommand, UnknownPreTokenizerWarnsOnce) {
+  corral::testing::TempDir dir;
+  corral::testing::SyntheticVocab v("gpt2", corral::testing::bpe_tokens({}));
+  v.writer.set("tokenizer.ggml.pre", "no-such-pre");
+  v.writer.set("tokenizer.ggml.merges", make_string_array({}));
+  ASSERT_TRUE(v.writer.write_file(dir / "bpe.gguf").ok());
+  auto r = corral::testing::run_corral("debug tokenize " + quoted(dir / "bpe.gguf") + " --text 'ab 12'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "97 98 32 49 50\n");  // default rules; no merges, so one token per byte
+  const std::string warning = "unknown pre-tokenizer no-such-pre";
+  ASSERT_THAT(r.err, HasSubstr(warning));
+  EXPECT_EQ(r.err.find(warning), r.err.rfind(warning));
+}
+
 }  // namespace
 }  // namespace corral
