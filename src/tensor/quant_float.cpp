@@ -62,11 +62,12 @@ struct LoadBF16 {
 
 }  // namespace
 
+// Empty rows may come with null pointers, which memcpy must not see.
 void dequantize_row_f32(const void* src, float* dst, int64_t n) {
-  std::memcpy(dst, src, n * sizeof(float));
+  if (n > 0) std::memcpy(dst, src, n * sizeof(float));
 }
 void quantize_row_f32(const float* src, void* dst, int64_t n) {
-  std::memcpy(dst, src, n * sizeof(float));
+  if (n > 0) std::memcpy(dst, src, n * sizeof(float));
 }
 
 float vec_dot_f32(int64_t n, const void* w, const void* a) {
