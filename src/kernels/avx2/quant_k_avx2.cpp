@@ -85,9 +85,22 @@ inline void store_two_halves(__m256i q, float d0, float m0, float d1, float m1, 
   _mm256_storeu_ps(y + 24, _mm256_sub_ps(_mm256_mul_ps(i8_to_ps(_mm_srli_si128(hi, 8)), vd1), vm1));
 }
 
-int q3_scales(const uint8_t* s, int out[16]) {
-  for (int j = 0; j < 16; ++j) out[j] = q3k_scale(j, s);
-  return 0;
+// The sixteen 6-bit Q3_K scales (minus 32) at once: low nibbles from bytes 0-7 (low then high
+// halves), bits 4-5 of scale j from byte 8 + j % 4 at bit 2 * (j / 4).
+void q3_scales(const uint8_t* s, int out[16]) {
+  uint64_t lo8;
+  uint32_t hi4;
+  std::memcpy(&lo8, s, 8);
+  std::memcpy(&hi4, s + 8, 4);
+  const __m128i raw = _mm_cvtsi64_si128(static_cast<int64_t>(lo8));
+  const __m128i nib = _mm_set1_epi8(15);
+  const __m128i lo = _mm_unpacklo_epi64(_mm_and_si128(raw, nib), _mm_and_si128(_mm_srli_epi16(raw, 4), nib));
+  const __m128i hi = _mm_and_si128(_mm_srlv_epi32(_mm_set1_epi32(static_cast<int>(hi4)), _mm_setr_epi32(0, 2, 4, 6)),
+                                   _mm_set1_epi8(3));
+  const __m128i sc = _mm_sub_epi8(_mm_or_si128(lo, _mm_slli_epi16(hi, 4)), _mm_set1_epi8(32));
+  alignas(16) int8_t v[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(v), sc);
+  for (int j = 0; j < 16; ++j) out[j] = v[j];
 }
 
 // ---- dequantize ----
