@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "base/check.h"
+
 namespace corral {
 namespace {
 
@@ -177,6 +179,7 @@ Result<std::vector<TokenId>> Tokenizer::encode(std::string_view text, const Enco
 }
 
 std::string Tokenizer::piece(TokenId id, bool render_special, int lstrip) const {
+  CORRAL_CHECK(vocab_.contains(id), "token id {} outside the vocabulary of {} tokens", id, vocab_.size());
   std::string out;
   switch (vocab_.type(id)) {
     case TokenType::kControl:

@@ -46,12 +46,13 @@ struct EncodeOptions {
 };
 
 struct DecodeOptions {
-  bool remove_special = false;       // drop a leading BOS / trailing EOS the vocabulary would add
-  bool render_special = false;       // control tokens as their text (else hidden)
-  bool strip_prefix_space = true;    // undo the SPM space prefix on the first token (llama.cpp's rule)
+  bool remove_special = false;                      // drop a leading BOS / trailing EOS the vocabulary would add
+  bool render_special = false;                      // control tokens as their text (else hidden)
+  bool strip_prefix_space = true;                   // undo the SPM space prefix on the first token (llama.cpp's rule)
   std::optional<bool> clean_spaces = std::nullopt;  // default: the vocabulary's flag
 };
 
+// Immutable once built: encode, piece and decode are const and may run on several threads at once.
 class Tokenizer {
  public:
   // Builds the tokenizer a GGUF file's metadata describes. Errors: no or unsupported
@@ -69,7 +70,7 @@ class Tokenizer {
   Result<std::vector<TokenId>> encode(std::string_view text, const EncodeOptions& options = {}) const;
 
   // The bytes of one token. Control and unknown tokens are empty unless `render_special`.
-  // `lstrip` drops up to that many leading spaces. Ids must be valid.
+  // `lstrip` drops up to that many leading spaces. An invalid id is a caller bug (CORRAL_CHECK).
   std::string piece(TokenId id, bool render_special, int lstrip = 0) const;
   // llama.cpp's detokenizer (engine-spec §6.7). Ids must be valid (check with vocab().contains).
   std::string decode(std::span<const TokenId> ids, const DecodeOptions& options = {}) const;
