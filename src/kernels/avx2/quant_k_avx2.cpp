@@ -103,6 +103,21 @@ void q3_scales(const uint8_t* s, int out[16]) {
   for (int j = 0; j < 16; ++j) out[j] = v[j];
 }
 
+// All eight Q4_K/Q5_K 6-bit scales and mins at once, four per 32-bit word (the same values as
+// k4_scale_min() in tensor/quant_blocks.h).
+inline void k4_scales_mins(const uint8_t* q, uint8_t sc[8], uint8_t m[8]) {
+  uint32_t u[3];
+  std::memcpy(u, q, 12);
+  const uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, top2 = 0x03030303;
+  const uint32_t s_lo = u[0] & low6, m_lo = u[1] & low6;
+  const uint32_t s_hi = (u[2] & low4) | (((u[0] >> 6) & top2) << 4);
+  const uint32_t m_hi = ((u[2] >> 4) & low4) | (((u[1] >> 6) & top2) << 4);
+  std::memcpy(sc, &s_lo, 4);
+  std::memcpy(sc + 4, &s_hi, 4);
+  std::memcpy(m, &m_lo, 4);
+  std::memcpy(m + 4, &m_hi, 4);
+}
+
 // ---- dequantize ----
 
 void dequantize_q2_k(const void* src, float* dst, int64_t n) {
@@ -135,11 +150,10 @@ void dequantize_k4(const void* src, float* dst, int64_t n) {
     __m256i q[8];
     Unpack(b[i], q);
     const float d = load_f16(b[i].d), dmin = load_f16(b[i].dmin);
-    for (int c = 0; c < 8; ++c) {
-      uint8_t sc, m;
-      k4_scale_min(c, b[i].scales, &sc, &m);
-      store_affine_32<true>(q[c], _mm256_set1_ps(d * sc), _mm256_set1_ps(dmin * m), dst + 32 * c);
-    }
+    uint8_t sc[8], m[8];
+    k4_scales_mins(b[i].scales, sc, m);
+    for (int c = 0; c < 8; ++c)
+      store_affine_32<true>(q[c], _mm256_set1_ps(d * sc[c]), _mm256_set1_ps(dmin * m[c]), dst + 32 * c);
   }
 }
 void dequantize_q6_k(const void* src, float* dst, int64_t n) {
@@ -270,10 +284,8 @@ void dot_k4(int64_t n, const void* w, const uint8_t* a, size_t stride, float* ou
     __m256i q[8], scv[8];
     Unpack(x[i], q);
     uint8_t sc[8], m[8];
-    for (int c = 0; c < 8; ++c) {
-      k4_scale_min(c, x[i].scales, &sc[c], &m[c]);
-      scv[c] = _mm256_set1_epi16(sc[c]);
-    }
+    k4_scales_mins(x[i].scales, sc, m);
+    for (int c = 0; c < 8; ++c) scv[c] = _mm256_set1_epi16(sc[c]);
     // Each min twice as int16 (m0 m0 m1 m1 ...): madd with the 16 bsums gives
     // mprod[c] = m_c * (bsums[2c] + bsums[2c+1]) in lane c.
     uint64_t m8;
