@@ -22,8 +22,10 @@ Prepared prepare(const WeightView& w, const float* x, int64_t n_tokens, ThreadPo
   CORRAL_CHECK(p.kernel && p.kernel->vec_dot, "no dot product for {}", ggml_type_name(w.type));
   const TypeFns* fns = type_fns(w.type);
   const QuantKernel* act = select_kernel(fns->vec_dot_type);
-  p.w_row_bytes = *ggml_row_bytes(w.type, w.cols);
-  p.a_row_bytes = *ggml_row_bytes(fns->vec_dot_type, w.cols);
+  const auto w_row = ggml_row_bytes(w.type, w.cols), a_row = ggml_row_bytes(fns->vec_dot_type, w.cols);
+  CORRAL_CHECK(w_row && a_row, "{} columns are not whole blocks of {}", w.cols, ggml_type_name(w.type));
+  p.w_row_bytes = *w_row;
+  p.a_row_bytes = *a_row;
   p.act.resize(p.a_row_bytes * n_tokens);
   auto quantize = [&](size_t b, size_t e) {
     for (size_t t = b; t < e; ++t) act->from_float_act(x + t * w.cols, p.act.data() + t * p.a_row_bytes, w.cols);
