@@ -1,6 +1,10 @@
 // CPU feature detection through the compiler's cpuid wrapper.
 #include "kernels/cpu.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 namespace corral::kernels {
 namespace {
 
@@ -10,12 +14,10 @@ CpuFeatures detect() {
   __builtin_cpu_init();
   f.avx2 = __builtin_cpu_supports("avx2");
   f.fma = __builtin_cpu_supports("fma");
-  f.f16c = false;
-  // GCC 12 has no "f16c" name for __builtin_cpu_supports; every AVX2 CPU made so far has F16C
-  // (it predates AVX2 on both vendors), and cpuid leaf 1 ECX bit 29 confirms it.
-  unsigned eax, ebx, ecx, edx;
-  __asm__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(1), "c"(0));
-  f.f16c = (ecx >> 29) & 1;
+  // F16C is read from cpuid leaf 1 (ECX bit 29) directly: not every compiler's
+  // __builtin_cpu_supports knows the name.
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) f.f16c = (ecx & bit_F16C) != 0;
 #endif
   return f;
 }
