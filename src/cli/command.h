@@ -18,6 +18,8 @@ void register_debug(CLI::App& app, Action& action);
 // `corral debug` subcommands, each in its own debug_<name>_command.cpp; called by register_debug.
 void register_debug_commands(CLI::App& debug, Action& action);
 void register_debug_tokenize(CLI::App& debug, Action& action);  // tokenize and detokenize
+void register_debug_logits(CLI::App& debug, Action& action);    // a model's logits for token ids
+void register_debug_generate(CLI::App& debug, Action& action);  // greedy continuation of token ids
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;

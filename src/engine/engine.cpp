@@ -1,0 +1,169 @@
+// Engine: loading, batching of prompts and decode steps, prefix reuse and context shift.
+#include "engine/engine.h"
+
+#include <algorithm>
+
+#include "base/check.h"
+#include "models/registry.h"
+
+namespace corral::engine {
+namespace {
+
+// Cells per layer: num_ctx for full attention; a sliding-window layer keeps a ring big enough
+// for its window plus one batch (a batch's first query still sees its whole window after the
+// batch's own K/V have been written).
+std::vector<int64_t> layer_cells(const models::ModelInfo& info, const EngineOptions& o) {
+  std::vector<int64_t> cells(info.n_layer, o.num_ctx);
+  for (int64_t l = 0; l < info.n_layer; ++l)
+    if (info.windows[l] > 0) cells[l] = std::min<int64_t>(o.num_ctx, info.windows[l] + o.num_batch);
+  return cells;
+}
+
+nn::WorkspaceDims workspace_dims(const models::ModelInfo& info, const EngineOptions& o) {
+  nn::WorkspaceDims d;
+  d.max_tokens = std::max<int64_t>(o.num_batch, o.num_parallel);
+  d.max_outputs = std::max<int64_t>(o.max_outputs, o.num_parallel);
+  d.n_embd = info.n_embd;
+  d.n_q = info.n_head * info.head_dim;
+  d.n_kv = info.n_head_kv * info.head_dim;
+  d.n_ff = info.n_ff;
+  d.n_vocab = info.n_vocab;
+  return d;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> Engine::load(const std::filesystem::path& path, const EngineOptions& options) {
+  if (options.num_ctx < 1 || options.num_batch < 1 || options.num_parallel < 1)
+    return Error::format("num_ctx, num_batch and num_parallel must be positive");
+  CORRAL_ASSIGN_OR_RETURN(GgufFile file, GgufFile::open(path));
+  CORRAL_ASSIGN_OR_RETURN(std::unique_ptr<models::Model> model, models::load_model(file).with_context(path.string()));
+  return std::unique_ptr<Engine>(new Engine(std::move(file), options, std::move(model)));
+}
+
+Engine::Engine(GgufFile file, const EngineOptions& options, std::unique_ptr<models::Model> model)
+    : file_(std::move(file)),
+      options_(options),
+      model_(std::move(model)),
+      backend_(make_cpu_backend(options.num_threads)),
+      cache_(model_->info().n_head_kv * model_->info().head_dim, layer_cells(model_->info(), options),
+             options.num_parallel),
+      ws_(workspace_dims(model_->info(), options)),
+      seqs_(options.num_parallel) {
+  const int64_t max_tokens = ws_.dims.max_tokens;
+  batch_tokens_.reserve(max_tokens);
+  batch_pos_.reserve(max_tokens);
+  segments_.reserve(options.num_parallel);
+  out_rows_.reserve(ws_.dims.max_outputs);
+}
+
+Status Engine::check_slot(int32_t slot) const {
+  if (slot < 0 || slot >= options_.num_parallel)
+    return Error::format("slot {} does not exist (num_parallel {})", slot, options_.num_parallel);
+  return {};
+}
+
+void Engine::run_batch() {
+  nn::BatchView batch;
+  batch.n_tokens = static_cast<int64_t>(batch_tokens_.size());
+  batch.tokens = batch_tokens_.data();
+  batch.pos = batch_pos_.data();
+  batch.segments = segments_;
+  model_->forward(*backend_, cache_, batch, out_rows_, ws_);
+}
+
+Result<std::vector<float>> Engine::evaluate(int32_t slot, std::span<const int32_t> tokens, bool all_logits) {
+  CORRAL_TRY(check_slot(slot));
+  if (tokens.empty()) return Error("no tokens to evaluate");
+  std::vector<int32_t>& seq = seqs_[slot];
+  if (static_cast<int64_t>(seq.size() + tokens.size()) > options_.num_ctx)
+    return Error::format("{} tokens do not fit the context ({} used of num_ctx {})", tokens.size(), seq.size(),
+                         options_.num_ctx);
+  for (int32_t t : tokens)
+    if (t < 0 || t >= n_vocab()) return Error::format("token id {} is not in the vocabulary", t);
+  const int64_t vocab = n_vocab();
+  int64_t chunk = options_.num_batch;
+  if (all_logits) chunk = std::min(chunk, ws_.dims.max_outputs);
+  std::vector<float> logits;
+  for (size_t begin = 0; begin < tokens.size(); begin += chunk) {
+    const size_t end = std::min(tokens.size(), begin + static_cast<size_t>(chunk));
+    batch_tokens_.assign(tokens.begin() + begin, tokens.begin() + end);
+    batch_pos_.clear();
+    for (size_t i = begin; i < end; ++i) batch_pos_.push_back(static_cast<int32_t>(seq.size() + (i - begin)));
+    segments_.assign(1, nn::SeqSegment{slot, 0, static_cast<int64_t>(end - begin)});
+    out_rows_.clear();
+    if (all_logits)
+      for (size_t i = 0; i < end - begin; ++i) out_rows_.push_back(static_cast<int64_t>(i));
+    else if (end == tokens.size())
+      out_rows_.push_back(static_cast<int64_t>(end - begin - 1));
+    run_batch();
+    seq.insert(seq.end(), batch_tokens_.begin(), batch_tokens_.end());
+    logits.insert(logits.end(), ws_.logits.begin(), ws_.logits.begin() + out_rows_.size() * vocab);
+  }
+  return logits;
+}
+
+Result<std::span<const float>> Engine::prompt(int32_t slot, std::span<const int32_t> tokens) {
+  CORRAL_TRY(check_slot(slot));
+  if (tokens.empty()) return Error("empty prompt");
+  const std::vector<int32_t>& seq = seqs_[slot];
+  int32_t common = 0;
+  while (common < static_cast<int32_t>(seq.size()) && common < static_cast<int32_t>(tokens.size()) &&
+         seq[common] == tokens[common])
+    ++common;
+  // At least the last prompt token is evaluated again, for its logits.
+  common = std::min<int32_t>(common, static_cast<int32_t>(tokens.size()) - 1);
+  common = cache_.reusable_prefix(common, static_cast<int32_t>(seq.size()), model_->info().windows);
+  cache_.forget_from(slot, common);
+  seqs_[slot].resize(common);
+  last_reused_ = common;
+  CORRAL_ASSIGN_OR_RETURN(std::vector<float> last, evaluate(slot, tokens.subspan(common), false));
+  (void)last;  // the same row is still in the workspace
+  return std::span<const float>(ws_.logits.data(), n_vocab());
+}
+
+Result<std::span<const float>> Engine::decode(std::span<const SlotToken> inputs) {
+  if (inputs.empty()) return Error("nothing to decode");
+  if (static_cast<int64_t>(inputs.size()) > ws_.dims.max_outputs) return Error("more inputs than num_parallel");
+  batch_tokens_.clear();
+  batch_pos_.clear();
+  segments_.clear();
+  out_rows_.clear();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const SlotToken& in = inputs[i];
+    CORRAL_TRY(check_slot(in.slot));
+    for (size_t j = 0; j < i; ++j)
+      if (inputs[j].slot == in.slot) return Error::format("slot {} listed twice in one decode step", in.slot);
+    if (in.token < 0 || in.token >= n_vocab()) return Error::format("token id {} is not in the vocabulary", in.token);
+    if (length(in.slot) >= options_.num_ctx)
+      return Error::format("slot {} is full (num_ctx {})", in.slot, options_.num_ctx);
+    batch_tokens_.push_back(in.token);
+    batch_pos_.push_back(length(in.slot));
+    segments_.push_back(nn::SeqSegment{in.slot, static_cast<int64_t>(i), static_cast<int64_t>(i + 1)});
+    out_rows_.push_back(static_cast<int64_t>(i));
+  }
+  run_batch();
+  for (const SlotToken& in : inputs) seqs_[in.slot].push_back(in.token);
+  return std::span<const float>(ws_.logits.data(), inputs.size() * n_vocab());
+}
+
+Status Engine::shift(int32_t slot, int32_t num_keep) {
+  CORRAL_TRY(check_slot(slot));
+  std::vector<int32_t> seq = seqs_[slot];
+  const int32_t n = static_cast<int32_t>(seq.size());
+  num_keep = std::clamp(num_keep, 0, n);
+  const int32_t discard = (n - num_keep) / 2;
+  if (discard == 0) return {};
+  seq.erase(seq.begin() + num_keep, seq.begin() + num_keep + discard);
+  clear(slot);
+  CORRAL_ASSIGN_OR_RETURN(std::vector<float> unused, evaluate(slot, seq, false));
+  (void)unused;
+  return {};
+}
+
+void Engine::clear(int32_t slot) {
+  cache_.forget_from(slot, 0);
+  seqs_[slot].clear();
+}
+
+}  // namespace corral::engine

@@ -1,0 +1,93 @@
+// A loaded model serving sequences: the GGUF mapping, the architecture, the CPU backend, one KV
+// cache with num_parallel slots of num_ctx cells (F16) and the preallocated workspace. Prompts run
+// in num_batch chunks through the matrix-matrix kernels; decode steps batch one token of several
+// slots together. Not thread-safe: one caller drives an Engine (the runner serialises requests).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "backend/backend.h"
+#include "base/result.h"
+#include "gguf/file.h"
+#include "models/model.h"
+#include "nn/kv_cache.h"
+#include "nn/workspace.h"
+
+namespace corral::engine {
+
+struct EngineOptions {
+  int64_t num_ctx = 2048;
+  int64_t num_batch = 512;
+  int32_t num_parallel = 1;
+  size_t num_threads = 0;   // 0 = physical cores
+  int64_t max_outputs = 0;  // logits rows one forward pass may return (0 = num_parallel)
+};
+
+// One token to decode for one slot.
+struct SlotToken {
+  int32_t slot = 0;
+  int32_t token = 0;
+};
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> load(const std::filesystem::path& path, const EngineOptions& options);
+
+  const models::ModelInfo& info() const { return model_->info(); }
+  const GgufFile& file() const { return file_; }
+  const EngineOptions& options() const { return options_; }
+  int64_t n_vocab() const { return model_->info().n_vocab; }
+  size_t kv_bytes() const { return cache_.bytes(); }
+
+  // Appends tokens to the slot's sequence (positions continue from its length), in num_batch
+  // chunks. Returns the logits of every appended token ([n][n_vocab]) when all_logits, else of
+  // the last one.
+  Result<std::vector<float>> evaluate(int32_t slot, std::span<const int32_t> tokens, bool all_logits = false);
+
+  // Starts a new prompt in the slot, reusing the longest cached prefix it shares with the slot's
+  // current sequence; returns the last token's logits. reused() says how many tokens were kept.
+  Result<std::span<const float>> prompt(int32_t slot, std::span<const int32_t> tokens);
+  int32_t reused() const { return last_reused_; }
+
+  // One decode step: appends one token to each listed slot (distinct slots) in a single batch.
+  // Row i of the result ([n][n_vocab]) is the logits after inputs[i].
+  Result<std::span<const float>> decode(std::span<const SlotToken> inputs);
+
+  // Context shift: keeps the first num_keep tokens of the slot, drops half of the rest and
+  // recomputes the cache for what is kept.
+  Status shift(int32_t slot, int32_t num_keep);
+
+  void clear(int32_t slot);
+  int32_t length(int32_t slot) const { return static_cast<int32_t>(seqs_[slot].size()); }
+  const std::vector<int32_t>& tokens(int32_t slot) const { return seqs_[slot]; }
+
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+ private:
+  Engine(GgufFile file, const EngineOptions& options, std::unique_ptr<models::Model> model);
+
+  Status check_slot(int32_t slot) const;
+  // Runs one forward pass over batch_tokens_/batch_pos_/segments_ with outputs out_rows_.
+  void run_batch();
+
+  GgufFile file_;
+  EngineOptions options_;
+  std::unique_ptr<models::Model> model_;
+  std::unique_ptr<Backend> backend_;
+  nn::KvCache cache_;
+  nn::Workspace ws_;
+  std::vector<std::vector<int32_t>> seqs_;  // tokens held in each slot's cache, positions 0..n-1
+  int32_t last_reused_ = 0;
+
+  // Batch staging, sized once.
+  std::vector<int32_t> batch_tokens_, batch_pos_;
+  std::vector<nn::SeqSegment> segments_;
+  std::vector<int64_t> out_rows_;
+};
+
+}  // namespace corral::engine

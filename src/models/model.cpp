@@ -1,0 +1,82 @@
+// Helpers shared by the architectures (see model.h).
+#include "models/model.h"
+
+#include <cstring>
+
+namespace corral::models {
+
+CommonHParams read_common_hparams(HParamReader& r) {
+  CommonHParams hp;
+  hp.n_ctx_train = r.u32("context_length");
+  hp.n_embd = r.u32("embedding_length");
+  hp.n_layer = r.u32("block_count");
+  hp.n_ff = r.per_layer_u32("feed_forward_length", hp.n_layer);
+  hp.n_head = r.per_layer_u32("attention.head_count", hp.n_layer);
+  hp.n_head_kv = r.per_layer_u32("attention.head_count_kv", hp.n_layer, &hp.n_head);
+  if (hp.n_head <= 0) {
+    r.fail("attention.head_count must be positive");
+    return hp;
+  }
+  hp.head_dim = r.u32_or("attention.key_length", hp.n_embd / hp.n_head);
+  if (r.u32_or("attention.value_length", hp.head_dim) != hp.head_dim)
+    r.fail("attention.value_length differs from attention.key_length");
+  if (hp.n_head_kv <= 0 || hp.n_head % hp.n_head_kv != 0)
+    r.fail(fmt::format("head_count {} is not a multiple of head_count_kv {}", hp.n_head, hp.n_head_kv));
+  hp.eps = r.f32("attention.layer_norm_rms_epsilon");
+  hp.n_rot = r.u32_or("rope.dimension_count", hp.head_dim);
+  hp.rope_base = r.f32_or("rope.freq_base", 10000.f);
+  hp.rope_scaling = r.str_or("rope.scaling.type", "linear");
+  float factor = r.f32_or("rope.scaling.factor", r.f32_or("rope.scale_linear", 0.f));
+  if (hp.rope_scaling == "none") factor = 0.f;
+  hp.rope_freq_scale = factor == 0.f ? 1.f : 1.f / factor;
+  hp.rope_attn_factor = r.f32_or("rope.scaling.attn_factor", 1.f);
+  if (hp.rope_scaling != "none" && hp.rope_scaling != "linear" && hp.rope_scaling != "longrope")
+    r.fail(fmt::format("rope scaling type \"{}\" is not supported", hp.rope_scaling));
+  return hp;
+}
+
+void bind_output_weights(TensorBinder& b, const CommonHParams& hp, int64_t n_vocab, OutputWeights& w) {
+  b.clear_layer();
+  b.bind(w.token_embd, "token_embd.weight", {hp.n_embd, n_vocab});
+  b.bind(w.output_norm, "output_norm.weight", {hp.n_embd});
+  b.bind(w.output, "output.weight", {hp.n_embd, n_vocab}, Need::kOptional);
+  if (!w.output.present()) w.output = w.token_embd;  // tied
+}
+
+ModelInfo make_info(std::string arch, const CommonHParams& hp, int64_t n_vocab) {
+  ModelInfo info;
+  info.arch = std::move(arch);
+  info.n_vocab = n_vocab;
+  info.n_embd = hp.n_embd;
+  info.n_layer = hp.n_layer;
+  info.n_ctx_train = hp.n_ctx_train;
+  info.n_head = hp.n_head;
+  info.n_head_kv = hp.n_head_kv;
+  info.head_dim = hp.head_dim;
+  info.n_ff = hp.n_ff;
+  info.windows.assign(hp.n_layer, 0);
+  return info;
+}
+
+void embed(Backend& be, const Weight& token_embd, const nn::BatchView& batch, float* x) {
+  be.get_rows(token_embd, batch.tokens, batch.n_tokens, x);
+}
+
+void output_head(Backend& be, const OutputWeights& w, float eps, const float* x, int64_t n_embd,
+                 std::span<const int64_t> out_rows, nn::Workspace& ws) {
+  const auto n_out = static_cast<int64_t>(out_rows.size());
+  if (n_out == 0) return;
+  for (int64_t i = 0; i < n_out; ++i)
+    std::memcpy(ws.out_x.data() + i * n_embd, x + out_rows[i] * n_embd, n_embd * sizeof(float));
+  be.rms_norm(ws.out_x.data(), n_embd, w.output_norm.f32(), ws.out_x.data(), n_embd, n_out, n_embd, eps);
+  be.matmul(w.output, ws.out_x.data(), n_out, ws.logits.data());
+}
+
+int64_t vocab_size(const GgufFile& file) {
+  if (const GgufValue* v = file.metadata().find("tokenizer.ggml.tokens"))
+    if (const GgufArray* a = v->as_array()) return static_cast<int64_t>(a->size());
+  const GgufTensor* t = file.find_tensor("token_embd.weight");
+  return t ? t->ne[1] : 0;
+}
+
+}  // namespace corral::models

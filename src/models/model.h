@@ -1,0 +1,70 @@
+// A loaded architecture: its shape (ModelInfo) and its forward pass over a batch, written against
+// backend/ and nn/. Weights are views into the GGUF mapping, which must outlive the model.
+// Architectures register in registry.cpp; the helpers here are the parts they share.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "backend/backend.h"
+#include "base/result.h"
+#include "gguf/file.h"
+#include "models/binder.h"
+#include "models/hparams.h"
+#include "nn/batch.h"
+#include "nn/kv_cache.h"
+#include "nn/workspace.h"
+
+namespace corral::models {
+
+struct ModelInfo {
+  std::string arch;
+  int64_t n_vocab = 0, n_embd = 0, n_layer = 0, n_ctx_train = 0;
+  int64_t n_head = 0, n_head_kv = 0, head_dim = 0, n_ff = 0;
+  std::vector<int32_t> windows;  // per layer: sliding window, 0 = full attention
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  const ModelInfo& info() const { return info_; }
+
+  // Runs the batch (its K/V go into `cache`) and writes the logits of batch rows out_rows[i] to
+  // row i of ws.logits ([outputs][n_vocab]).
+  virtual void forward(Backend& be, nn::KvCache& cache, const nn::BatchView& batch, std::span<const int64_t> out_rows,
+                       nn::Workspace& ws) const = 0;
+
+ protected:
+  ModelInfo info_;
+};
+
+// Hyper-parameters every decoder here has, read with the standard keys (engine-spec §5.1).
+struct CommonHParams {
+  int64_t n_embd = 0, n_layer = 0, n_ctx_train = 0, n_head = 0, n_head_kv = 0, head_dim = 0, n_ff = 0, n_rot = 0;
+  float eps = 0.f, rope_base = 10000.f, rope_freq_scale = 1.f, rope_attn_factor = 1.f;
+  std::string rope_scaling;  // "none", "linear", "longrope" ("yarn" is rejected)
+};
+CommonHParams read_common_hparams(HParamReader& r);
+
+// The standard tensors around the layers: embedding, final norm, head (tied when absent).
+struct OutputWeights {
+  Weight token_embd, output_norm, output;
+};
+void bind_output_weights(TensorBinder& b, const CommonHParams& hp, int64_t n_vocab, OutputWeights& w);
+
+// ModelInfo from the common hyper-parameters (windows all 0).
+ModelInfo make_info(std::string arch, const CommonHParams& hp, int64_t n_vocab);
+
+// x[n][n_embd] = embedding rows of the batch's tokens.
+void embed(Backend& be, const Weight& token_embd, const nn::BatchView& batch, float* x);
+// Gathers rows out_rows of x, applies the final RMSNorm and the head into ws.logits.
+void output_head(Backend& be, const OutputWeights& w, float eps, const float* x, int64_t n_embd,
+                 std::span<const int64_t> out_rows, nn::Workspace& ws);
+
+// n_vocab from tokenizer.ggml.tokens (or the embedding's row count when absent).
+int64_t vocab_size(const GgufFile& file);
+
+}  // namespace corral::models

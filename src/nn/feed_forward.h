@@ -1,0 +1,23 @@
+// The gated feed-forward block: down( act(gate(h)) * up(h) ), with separate or fused gate/up
+// projections (fused: the first n_ff outputs are the gate) and optional biases.
+#pragma once
+
+#include <cstdint>
+
+#include "backend/backend.h"
+#include "nn/workspace.h"
+
+namespace corral::nn {
+
+struct FfnWeights {
+  Weight gate, up;              // [n_embd] -> [n_ff] each
+  Weight gate_up;               // fused alternative: [n_embd] -> [2 n_ff]
+  Weight down;                  // [n_ff] -> [n_embd]
+  Weight b_gate, b_up, b_down;  // optional biases
+};
+
+// out[n][n_embd] = FFN(h[n][n_embd]).
+void ffn_block(Backend& be, const FfnWeights& w, GatedActivation act, int64_t n_ff, int64_t n, const float* h,
+               float* out, Workspace& ws);
+
+}  // namespace corral::nn
