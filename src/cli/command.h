@@ -18,6 +18,7 @@ void register_debug(CLI::App& app, Action& action);
 // `corral debug` subcommands, each in its own debug_<name>_command.cpp; called by register_debug.
 void register_debug_commands(CLI::App& debug, Action& action);
 void register_debug_tokenize(CLI::App& debug, Action& action);  // tokenize and detokenize
+void register_debug_render(CLI::App& debug, Action& action);    // chat templates
 void register_debug_logits(CLI::App& debug, Action& action);    // a model's logits for token ids
 void register_debug_generate(CLI::App& debug, Action& action);  // greedy continuation of token ids
 

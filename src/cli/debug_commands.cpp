@@ -5,6 +5,7 @@ namespace corral::cli {
 
 void register_debug_commands(CLI::App& debug, Action& action) {
   register_debug_tokenize(debug, action);
+  register_debug_render(debug, action);
   register_debug_logits(debug, action);
   register_debug_generate(debug, action);
 }

@@ -50,7 +50,7 @@ bool go_truth(const Value& v) {
 }
 
 Status Executor::append(std::string& out, std::string_view s) {
-  CORRAL_TRY(budget_.string_size(out.size() + s.size()));
+  CORRAL_TRY(budget_.string_size(out.size() + s.size(), s.size()));
   out += s;
   return {};
 }

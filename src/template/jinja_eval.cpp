@@ -43,7 +43,7 @@ Status Interpreter::render(const Body& body, Scope& globals, std::string& out) {
 }
 
 Status Interpreter::append(std::string& out, std::string_view text) {
-  CORRAL_TRY(budget_.string_size(out.size() + text.size()));
+  CORRAL_TRY(budget_.string_size(out.size() + text.size(), text.size()));
   out += text;
   return {};
 }

@@ -178,7 +178,7 @@ class Lexer {
         bool expr = starts("{{");
         push(expr ? TokenKind::ExprOpen : TokenKind::StmtOpen, m_.text.substr(i_, 2), i_);
         i_ += 2;
-        CORRAL_TRY(lex_tag(expr));
+        CORRAL_TRY(lex_tag(expr, i_ - 2));
       } else {
         size_t start = i_;
         while (i_ < m_.text.size() && !starts("{{") && !starts("{%") && !starts("{#")) ++i_;
@@ -229,12 +229,12 @@ class Lexer {
     return last_pos_;
   }
 
-  Status lex_tag(bool expr) {
+  Status lex_tag(bool expr, size_t open) {
     const std::string_view close = expr ? "}}" : "%}";
     int brackets = 0;
     while (true) {
       while (i_ < m_.text.size() && space_len(m_.text, i_)) i_ += space_len(m_.text, i_);
-      if (i_ >= m_.text.size()) return error_at(pos(i_), expr ? "unclosed '{{'" : "unclosed '{%'");
+      if (i_ >= m_.text.size()) return error_at(pos(open), expr ? "unclosed '{{'" : "unclosed '{%'");
       if (brackets == 0 && starts(close)) {
         push(expr ? TokenKind::ExprClose : TokenKind::StmtClose, std::string(close), i_);
         i_ += 2;

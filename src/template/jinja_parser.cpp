@@ -82,7 +82,8 @@ class Parser {
       const Token& tok = cur();
       if (tok.kind == TokenKind::End) {
         if (ends.size() == 0) return {};
-        return fail(fmt::format("unclosed block: expected '{{% {} %}}' before the end of the template", *ends.begin()));
+        return fail(
+            fmt::format("unclosed block: expected '{{% {} %}}' before the end of the template", *(ends.end() - 1)));
       }
       if (tok.kind == TokenKind::Text) {
         auto s = std::make_unique<Stmt>();
@@ -548,7 +549,7 @@ class Parser {
         advance();
         CORRAL_ASSIGN_OR_RETURN(node, parse_subscript(std::move(node), pos));
       } else if (at_op("(")) {
-        auto e = make(ExprKind::Call, pos);
+        auto e = make(ExprKind::Call, node->pos);
         e->args.push_back(std::move(node));
         CORRAL_TRY(parse_call_args(*e));
         node = std::move(e);

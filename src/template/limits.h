@@ -42,12 +42,13 @@ class Budget {
     if (steps_ > limits_.max_steps) return Error::format("work limit ({} steps) exceeded", limits_.max_steps);
     return {};
   }
-  // A string of `bytes` is about to be built.
-  Status string_size(size_t bytes) {
-    if (bytes > limits_.max_output_bytes)
+  // A string of `total` bytes is about to be built, `built` of them new (the work done).
+  Status string_size(size_t total, size_t built) {
+    if (total > limits_.max_output_bytes)
       return Error::format("output size limit ({} bytes) exceeded", limits_.max_output_bytes);
-    return step(bytes / 64);
+    return step(built / 64);
   }
+  Status string_size(size_t total) { return string_size(total, total); }
   Status enter() {
     if (++depth_ > limits_.max_depth) return Error::format("recursion depth limit ({}) exceeded", limits_.max_depth);
     return {};
