@@ -16,14 +16,18 @@ struct RopeParams {
   bool neox = false;                    // pairs (i, i + n_rot/2) instead of (2i, 2i + 1)
 };
 
-// One query row against one KV head of an F16 cache, with an online softmax over the cells
-// (no score row is materialised): out = sum_j softmax_j(s_j) * V_j over the visible cells j, with
+// The element type of a KV cache: F16 (llama.cpp's default) or F32 (the fixtures' reference runs).
+enum class KvType { kF16, kF32 };
+
+// One query row against one KV head of a cache, with an online softmax over the cells (no score
+// row is materialised): out = sum_j softmax_j(s_j) * V_j over the visible cells j, with
 // s_j = scale * (q . K_j), optionally soft-capped: s = softcap * tanh(s / softcap).
 // Cell j is visible iff kv_pos[j] <= q_pos and (window == 0 or q_pos - kv_pos[j] < window).
 struct AttendArgs {
+  KvType kv_type = KvType::kF16;
   const float* q = nullptr;         // [head_dim]
-  const uint16_t* k = nullptr;      // F16, cell j at k + j * kv_stride, [head_dim]
-  const uint16_t* v = nullptr;      // F16, cell j at v + j * kv_stride, [head_dim]
+  const void* k = nullptr;          // cell j at element j * kv_stride, [head_dim] of kv_type
+  const void* v = nullptr;          // cell j at element j * kv_stride, [head_dim] of kv_type
   int64_t kv_stride = 0;            // elements between consecutive cells
   const int32_t* kv_pos = nullptr;  // [n_kv] position held by each cell (-1: empty)
   int64_t n_kv = 0;

@@ -3,6 +3,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/ops.h"
@@ -148,17 +149,19 @@ void mul(const float* a, const float* b, float* y, int64_t n) {
 
 // Online softmax: a running max m, running sum l and running weighted sum acc, rescaled by
 // exp(m_old - m_new) whenever the max grows.
-void attend(const AttendArgs& a) {
+template <typename T>
+void attend_typed(const AttendArgs& a) {
+  auto load = [](T v) { return std::is_same_v<T, float> ? static_cast<float>(v) : h2f(static_cast<uint16_t>(v)); };
   std::vector<float> acc(a.head_dim, 0.f);
   float m = -std::numeric_limits<float>::infinity();
   float l = 0.f;
   for (int64_t j = 0; j < a.n_kv; ++j) {
     const int32_t pj = a.kv_pos[j];
     if (pj < 0 || pj > a.q_pos || (a.window > 0 && a.q_pos - pj >= a.window)) continue;
-    const uint16_t* k = a.k + j * a.kv_stride;
-    const uint16_t* v = a.v + j * a.kv_stride;
+    const T* k = static_cast<const T*>(a.k) + j * a.kv_stride;
+    const T* v = static_cast<const T*>(a.v) + j * a.kv_stride;
     float s = 0;
-    for (int64_t d = 0; d < a.head_dim; ++d) s += a.q[d] * h2f(k[d]);
+    for (int64_t d = 0; d < a.head_dim; ++d) s += a.q[d] * load(k[d]);
     s *= a.scale;
     if (a.softcap > 0) s = a.softcap * std::tanh(s / a.softcap);
     if (s > m) {
@@ -169,10 +172,17 @@ void attend(const AttendArgs& a) {
     }
     const float p = std::exp(s - m);
     l += p;
-    for (int64_t d = 0; d < a.head_dim; ++d) acc[d] += p * h2f(v[d]);
+    for (int64_t d = 0; d < a.head_dim; ++d) acc[d] += p * load(v[d]);
   }
   const float inv = l > 0 ? 1.f / l : 0.f;
   for (int64_t d = 0; d < a.head_dim; ++d) a.out[d] = acc[d] * inv;
+}
+
+void attend(const AttendArgs& a) {
+  if (a.kv_type == KvType::kF32)
+    attend_typed<float>(a);
+  else
+    attend_typed<uint16_t>(a);
 }
 
 constexpr OpsTable kScalarOps = {rms_norm,      layer_norm,   rope, softmax, silu_mul,

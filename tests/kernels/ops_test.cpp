@@ -145,7 +145,11 @@ TEST_P(OpsTest, RopeNormalAndNeox) {
   }
 }
 
-// Attention against a two-pass softmax in double over the dequantized F16 cache.
+// Attention against a two-pass softmax in double over the (dequantized) cache.
+double cache_value(const AttentionArgs& a, const void* base, int64_t i) {
+  return a.kv_type == KvType::kF32 ? static_cast<const float*>(base)[i] : h2f(static_cast<const uint16_t*>(base)[i]);
+}
+
 void naive_attention(const AttentionArgs& a, std::vector<float>& out) {
   const int64_t group = a.n_head / a.n_head_kv;
   for (int64_t t = 0; t < a.n_tokens; ++t)
@@ -158,7 +162,7 @@ void naive_attention(const AttentionArgs& a, std::vector<float>& out) {
         if (pj < 0 || pj > pq || (a.window > 0 && pq - pj >= a.window)) continue;
         double d = 0;
         for (int64_t c = 0; c < a.head_dim; ++c)
-          d += q[c] * double(h2f(a.k[(j * a.n_head_kv + h / group) * a.head_dim + c]));
+          d += q[c] * cache_value(a, a.k, (j * a.n_head_kv + h / group) * a.head_dim + c);
         d *= a.scale;
         if (a.softcap > 0) d = a.softcap * std::tanh(d / a.softcap);
         s[j] = d;
@@ -169,7 +173,7 @@ void naive_attention(const AttentionArgs& a, std::vector<float>& out) {
       for (int64_t c = 0; c < a.head_dim; ++c) {
         double o = 0;
         for (int64_t j = 0; j < a.n_kv; ++j)
-          if (s[j] > 0) o += s[j] / z * h2f(a.v[(j * a.n_head_kv + h / group) * a.head_dim + c]);
+          if (s[j] > 0) o += s[j] / z * cache_value(a, a.v, (j * a.n_head_kv + h / group) * a.head_dim + c);
         out[(t * a.n_head + h) * a.head_dim + c] = static_cast<float>(o);
       }
     }
@@ -177,10 +181,12 @@ void naive_attention(const AttentionArgs& a, std::vector<float>& out) {
 
 TEST_P(OpsTest, AttentionGqaCausalWindowSoftcap) {
   ThreadPool pool(2);
-  for (int64_t head_dim : {64, 36}) {
+  for (const auto& [head_dim, kv_type] : {std::pair{int64_t{64}, KvType::kF16}, std::pair{int64_t{36}, KvType::kF16},
+                                          std::pair{int64_t{64}, KvType::kF32}, std::pair{int64_t{36}, KvType::kF32}}) {
     for (int32_t window : {0, 5}) {
       for (float cap : {0.f, 20.f}) {
         AttentionArgs a;
+        a.kv_type = kv_type;
         a.n_tokens = 7, a.n_kv = 23, a.n_head = 4, a.n_head_kv = 2, a.head_dim = head_dim;
         a.scale = 1.f / std::sqrt(float(head_dim)), a.softcap = cap, a.window = window;
         const auto q = gaussian(a.n_tokens * a.n_head * head_dim, 1);
@@ -191,7 +197,11 @@ TEST_P(OpsTest, AttentionGqaCausalWindowSoftcap) {
         std::iota(kv_pos.begin(), kv_pos.end(), 0);
         kv_pos[20] = kv_pos[21] = kv_pos[22] = -1;  // empty cells
         for (int64_t t = 0; t < a.n_tokens; ++t) q_pos[t] = static_cast<int32_t>(13 + t);
-        a.q = q.data(), a.k = k.data(), a.v = v.data(), a.kv_pos = kv_pos.data(), a.q_pos = q_pos.data();
+        if (kv_type == KvType::kF32)
+          a.k = kf.data(), a.v = vf.data();
+        else
+          a.k = k.data(), a.v = v.data();
+        a.q = q.data(), a.kv_pos = kv_pos.data(), a.q_pos = q_pos.data();
         std::vector<float> got(q.size()), want(q.size());
         a.out = got.data();
         attention(a, &pool, GetParam().ops);

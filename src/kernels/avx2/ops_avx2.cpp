@@ -205,20 +205,32 @@ void mul(const float* a, const float* b, float* y, int64_t n) {
 }
 
 // Online-softmax attention for one query row and one KV head (see AttendArgs).
-void attend(const AttendArgs& a) {
+struct KvF16 {
+  using T = uint16_t;
+  static __m256 load8(const T* p) { return _mm256_cvtph_ps(load128(p)); }
+  static float load1(T v) { return _cvtsh_ss(v); }
+};
+struct KvF32 {
+  using T = float;
+  static __m256 load8(const T* p) { return _mm256_loadu_ps(p); }
+  static float load1(T v) { return v; }
+};
+
+template <typename Kv>
+void attend_typed(const AttendArgs& a) {
+  using T = typename Kv::T;
   const int64_t hd = a.head_dim, hd8 = hd - hd % 8;
   std::vector<float> acc(hd, 0.f);
   float m = -std::numeric_limits<float>::infinity(), l = 0.f;
   for (int64_t j = 0; j < a.n_kv; ++j) {
     const int32_t pj = a.kv_pos[j];
     if (pj < 0 || pj > a.q_pos || (a.window > 0 && a.q_pos - pj >= a.window)) continue;
-    const uint16_t* k = a.k + j * a.kv_stride;
-    const uint16_t* v = a.v + j * a.kv_stride;
+    const T* k = static_cast<const T*>(a.k) + j * a.kv_stride;
+    const T* v = static_cast<const T*>(a.v) + j * a.kv_stride;
     __m256 sv = _mm256_setzero_ps();
-    for (int64_t d = 0; d < hd8; d += 8)
-      sv = _mm256_fmadd_ps(_mm256_loadu_ps(a.q + d), _mm256_cvtph_ps(load128(k + d)), sv);
+    for (int64_t d = 0; d < hd8; d += 8) sv = _mm256_fmadd_ps(_mm256_loadu_ps(a.q + d), Kv::load8(k + d), sv);
     float s = hsum8(sv);
-    for (int64_t d = hd8; d < hd; ++d) s += a.q[d] * _cvtsh_ss(k[d]);
+    for (int64_t d = hd8; d < hd; ++d) s += a.q[d] * Kv::load1(k[d]);
     s *= a.scale;
     if (a.softcap > 0) s = a.softcap * std::tanh(s / a.softcap);
     if (s > m) {
@@ -234,12 +246,18 @@ void attend(const AttendArgs& a) {
     l += p;
     const __m256 vp = _mm256_set1_ps(p);
     for (int64_t d = 0; d < hd8; d += 8)
-      _mm256_storeu_ps(acc.data() + d,
-                       _mm256_fmadd_ps(vp, _mm256_cvtph_ps(load128(v + d)), _mm256_loadu_ps(acc.data() + d)));
-    for (int64_t d = hd8; d < hd; ++d) acc[d] += p * _cvtsh_ss(v[d]);
+      _mm256_storeu_ps(acc.data() + d, _mm256_fmadd_ps(vp, Kv::load8(v + d), _mm256_loadu_ps(acc.data() + d)));
+    for (int64_t d = hd8; d < hd; ++d) acc[d] += p * Kv::load1(v[d]);
   }
   const float inv = l > 0 ? 1.f / l : 0.f;
   for (int64_t d = 0; d < hd; ++d) a.out[d] = acc[d] * inv;
+}
+
+void attend(const AttendArgs& a) {
+  if (a.kv_type == KvType::kF32)
+    attend_typed<KvF32>(a);
+  else
+    attend_typed<KvF16>(a);
 }
 
 constexpr OpsTable kOps = {rms_norm,      layer_norm,   rope, softmax, silu_mul,
