@@ -37,7 +37,8 @@ Result<std::unique_ptr<Engine>> Engine::load(const std::filesystem::path& path, 
   if (options.num_ctx < 1 || options.num_batch < 1 || options.num_parallel < 1)
     return Error::format("num_ctx, num_batch and num_parallel must be positive");
   CORRAL_ASSIGN_OR_RETURN(GgufFile file, GgufFile::open(path));
-  CORRAL_ASSIGN_OR_RETURN(std::unique_ptr<models::Model> model, models::load_model(file).with_context(path.string()));
+  CORRAL_ASSIGN_OR_RETURN(std::unique_ptr<models::Model> model,
+                          models::load_model(file, {.n_ctx = options.num_ctx}).with_context(path.string()));
   return std::unique_ptr<Engine>(new Engine(std::move(file), options, std::move(model)));
 }
 

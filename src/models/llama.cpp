@@ -99,7 +99,7 @@ class Llama final : public Model {
 
 }  // namespace
 
-Result<std::unique_ptr<Model>> load_llama(const GgufFile& file) {
+Result<std::unique_ptr<Model>> load_llama(const GgufFile& file, const LoadOptions&) {
   auto model = std::make_unique<Llama>();
   CORRAL_TRY(model->load(file));
   return std::unique_ptr<Model>(std::move(model));

@@ -70,6 +70,7 @@ void output_head(Backend& be, const OutputWeights& w, float eps, const float* x,
     std::memcpy(ws.out_x.data() + i * n_embd, x + out_rows[i] * n_embd, n_embd * sizeof(float));
   be.rms_norm(ws.out_x.data(), n_embd, w.output_norm.f32(), ws.out_x.data(), n_embd, n_out, n_embd, eps);
   be.matmul(w.output, ws.out_x.data(), n_out, ws.logits.data());
+  if (w.output_bias.present()) be.add_row(ws.logits.data(), w.output_bias.f32(), n_out, w.output.rows);
 }
 
 int64_t vocab_size(const GgufFile& file) {

@@ -41,6 +41,11 @@ class Model {
   ModelInfo info_;
 };
 
+// Run-time settings a loader may need (phi3 picks its RoPE factors by the context size).
+struct LoadOptions {
+  int64_t n_ctx = 0;  // per-sequence context (num_ctx)
+};
+
 // Hyper-parameters every decoder here has, read with the standard keys (engine-spec §5.1).
 struct CommonHParams {
   int64_t n_embd = 0, n_layer = 0, n_ctx_train = 0, n_head = 0, n_head_kv = 0, head_dim = 0, n_ff = 0, n_rot = 0;
@@ -52,6 +57,7 @@ CommonHParams read_common_hparams(HParamReader& r);
 // The standard tensors around the layers: embedding, final norm, head (tied when absent).
 struct OutputWeights {
   Weight token_embd, output_norm, output;
+  Weight output_bias;  // optional, added to the logits (qwen2)
 };
 void bind_output_weights(TensorBinder& b, const CommonHParams& hp, int64_t n_vocab, OutputWeights& w);
 

@@ -13,7 +13,7 @@
 namespace corral::models {
 
 // Reads the hyper-parameters and binds the tensors of `file`, which must outlive the model.
-Result<std::unique_ptr<Model>> load_model(const GgufFile& file);
+Result<std::unique_ptr<Model>> load_model(const GgufFile& file, const LoadOptions& options = {});
 
 std::vector<std::string_view> supported_architectures();
 
