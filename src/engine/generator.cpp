@@ -1,0 +1,77 @@
+// Continuous batching (see generator.h).
+#include "engine/generator.h"
+
+namespace corral::engine {
+
+Generator::Generator(Engine& engine) : engine_(engine), slots_(engine.options().num_parallel) {}
+
+Result<int32_t> Generator::add(Request request) {
+  if (request.prompt.empty()) return Error("empty prompt");
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    if (slots_[s]) continue;
+    Active a;
+    a.sampler = std::make_unique<sampling::Sampler>(request.options);
+    a.request = std::move(request);
+    slots_[s] = std::move(a);
+    return static_cast<int32_t>(s);
+  }
+  return Error::format("all {} slots are busy", slots_.size());
+}
+
+bool Generator::busy() const {
+  for (const auto& s : slots_)
+    if (s) return true;
+  return false;
+}
+
+bool Generator::emit(Active& a, std::span<const float> logits) {
+  const int32_t token = a.sampler->sample(logits);
+  a.sampler->accept(token);
+  ++a.generated;
+  const bool more = a.request.on_token ? a.request.on_token(token, logits) : true;
+  const int32_t limit = a.request.options.num_predict;
+  if (!more || (limit >= 0 && a.generated >= limit)) return false;
+  a.pending = token;
+  return true;
+}
+
+Status Generator::step() {
+  // Leave: cancelled requests, between steps.
+  for (auto& s : slots_)
+    if (s && s->request.cancel && s->request.cancel->load()) s.reset();
+  // Join: prompts of new requests (each in num_batch chunks, with prefix reuse).
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    auto& s = slots_[i];
+    if (!s || s->prompted) continue;
+    s->prompted = true;
+    const auto slot = static_cast<int32_t>(i);
+    CORRAL_ASSIGN_OR_RETURN(std::span<const float> logits, engine_.prompt(slot, s->request.prompt));
+    for (int32_t t : s->request.prompt) s->sampler->accept(t);
+    if (s->request.options.num_predict == 0 || !emit(*s, logits)) s.reset();
+  }
+  // Decode: one token of every active request, in one batch.
+  inputs_.clear();
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    auto& s = slots_[i];
+    if (!s || !s->pending) continue;
+    const auto slot = static_cast<int32_t>(i);
+    if (engine_.length(slot) >= engine_.options().num_ctx) CORRAL_TRY(engine_.shift(slot, s->request.num_keep));
+    inputs_.push_back(SlotToken{slot, *s->pending});
+    s->pending.reset();
+  }
+  if (inputs_.empty()) return {};
+  CORRAL_ASSIGN_OR_RETURN(std::span<const float> logits, engine_.decode(inputs_));
+  const auto vocab = static_cast<size_t>(engine_.n_vocab());
+  for (size_t r = 0; r < inputs_.size(); ++r) {
+    auto& s = slots_[inputs_[r].slot];
+    if (!emit(*s, logits.subspan(r * vocab, vocab))) s.reset();
+  }
+  return {};
+}
+
+Status Generator::run() {
+  while (busy()) CORRAL_TRY(step());
+  return {};
+}
+
+}  // namespace corral::engine

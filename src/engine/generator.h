@@ -1,0 +1,59 @@
+// Continuous batching over an Engine: requests join free slots between steps; each step first
+// runs the prompts of newly joined requests, then decodes one token of every active request in
+// one batch, samples, and lets finished or cancelled requests leave. A request that reaches
+// num_ctx is context-shifted (keep num_keep tokens, drop half of the rest).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/engine.h"
+#include "sampling/sampler.h"
+
+namespace corral::engine {
+
+struct Request {
+  std::vector<int32_t> prompt;
+  sampling::SamplingOptions options;
+  int32_t num_keep = 0;
+  // Called with each generated token and its logits; return false to finish (end of
+  // generation, a stop string, a client gone).
+  std::function<bool(int32_t token, std::span<const float> logits)> on_token;
+  const std::atomic<bool>* cancel = nullptr;  // checked between steps
+};
+
+class Generator {
+ public:
+  explicit Generator(Engine& engine);
+
+  // Places the request in a free slot (returns it); an error when every slot is busy.
+  Result<int32_t> add(Request request);
+  bool busy() const;
+  // One step for every active request (see the file comment).
+  Status step();
+  // Runs steps until no request is active.
+  Status run();
+
+ private:
+  struct Active {
+    Request request;
+    std::unique_ptr<sampling::Sampler> sampler;
+    int32_t generated = 0;
+    std::optional<int32_t> pending;  // sampled, not yet fed to the model
+    bool prompted = false;
+  };
+
+  // Samples from logits, reports the token; returns false when the request is finished.
+  bool emit(Active& a, std::span<const float> logits);
+
+  Engine& engine_;
+  std::vector<std::optional<Active>> slots_;
+  std::vector<SlotToken> inputs_;
+};
+
+}  // namespace corral::engine
