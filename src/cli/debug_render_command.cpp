@@ -86,6 +86,13 @@ void register_debug_render(CLI::App& debug, Action& action) {
   auto* cmd = debug.add_subcommand("render", "Render a chat template (.jinja, Go template, or .gguf) on JSON input");
   cmd->add_option("--template", opts->template_path, "Template file: .jinja, .gotmpl (Go) or .gguf")->required();
   cmd->add_option("--input", opts->input_path, "JSON object: Jinja variables, or Ollama's values for Go")->required();
+  cmd->footer(
+      "Examples:\n"
+      "  corral debug render --template qwen3.jinja --input case.json\n"
+      "      case.json: {\"messages\": [...], \"add_generation_prompt\": true, \"bos_token\": \"<s>\"}\n"
+      "  corral debug render --template chatml.gotmpl --input chat.json\n"
+      "      chat.json: {\"system\": \"...\", \"messages\": [...], \"tools\": [...], \"think\": false}\n"
+      "  corral debug render --template model.gguf --input case.json   (its tokenizer.chat_template)");
   cmd->callback([opts, &action] {
     action = [opts] {
       auto out = render(*opts);

@@ -184,7 +184,7 @@ Status Interpreter::exec_set(const Stmt& s, Scope& scope) {
   if (!ns || !ns->is_object() || ns->obj().style != ObjectStyle::Namespace)
     return error_at(s.pos, fmt::format("cannot assign attribute on non-namespace object '{}'", s.targets[0]));
   // Namespaces are the only mutable containers; keeping them out of each other rules out cycles.
-  if (value.has_namespace()) return error_at(s.pos, "a namespace cannot be stored inside a namespace");
+  if (value.has_namespace()) return error_at(s.pos, "namespaces and functions cannot be stored in a namespace");
   if (value.depth() + 1 > kMaxValueDepth)
     return error_at(s.pos, fmt::format("value nested deeper than {} levels", kMaxValueDepth));
   ns->mutable_obj().set(s.attr, std::move(value));

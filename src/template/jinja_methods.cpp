@@ -256,7 +256,7 @@ void add_globals(Interpreter& in, Scope& globals) {
                   for (const auto& [k, v] : a.positional[0].obj().entries) ns.mutable_obj().set(k, v);
                 }
                 for (const auto& [k, v] : a.keyword) {
-                  if (v.has_namespace()) return Error("a namespace cannot be stored inside a namespace");
+                  if (v.has_namespace()) return Error("namespaces and functions cannot be stored in a namespace");
                   ns.mutable_obj().set(k, v);
                 }
                 return ns;

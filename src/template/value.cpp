@@ -161,6 +161,7 @@ int Value::depth() const {
 }
 
 bool Value::has_namespace() const {
+  if (kind_ == ValueKind::Function) return true;  // a function may point into a scope; keep it out too
   if (kind_ == ValueKind::Array) return std::get<std::shared_ptr<ArrayData>>(data_)->has_namespace;
   if (kind_ == ValueKind::Object) return std::get<std::shared_ptr<ObjectData>>(data_)->has_namespace;
   return false;

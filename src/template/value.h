@@ -87,7 +87,8 @@ class Value {
   const NativeFunction& fn() const { return *std::get<std::shared_ptr<NativeFunction>>(data_); }
   bool same_object(const Value& other) const;
 
-  // Containers: nesting depth (scalars 0) and whether a namespace is inside.
+  // Containers: nesting depth (scalars 0) and whether a namespace or function is inside (neither may
+  // be stored in a namespace: no cycles, and no function outliving the scope it refers to).
   int depth() const;
   bool has_namespace() const;
 

@@ -88,9 +88,13 @@ TEST(JinjaMalformed, RuntimeLimitsNameTheLimit) {
 }
 
 TEST(JinjaMalformed, NamespacesCannotFormCycles) {
-  EXPECT_NE(jinja_error("{% set ns = namespace(a=1) %}{% set ns.self = ns %}").find("namespace cannot be stored"),
+  EXPECT_NE(jinja_error("{% set ns = namespace(a=1) %}{% set ns.self = ns %}").find("cannot be stored in a namespace"),
             std::string::npos);
-  EXPECT_NE(jinja_error("{% set ns = namespace(a=1) %}{% set ns.l = [ns] %}").find("namespace cannot be stored"),
+  EXPECT_NE(jinja_error("{% set ns = namespace(a=1) %}{% set ns.l = [ns] %}").find("cannot be stored in a namespace"),
+            std::string::npos);
+  EXPECT_NE(jinja_error("{% set ns = namespace() %}{% macro m() %}{% set ns.c = caller %}{% endmacro %}"
+                        "{% call m() %}x{% endcall %}{{ ns.c() }}")
+                .find("cannot be stored in a namespace"),
             std::string::npos);
   // Building ever deeper lists stops at the value depth limit instead of exhausting the stack.
   EXPECT_NE(jinja_error("{% set ns = namespace(x=[]) %}{% for i in range(100000) %}{% set ns.x = [ns.x] %}"
