@@ -79,6 +79,15 @@ constexpr std::array kBailing = {std::string_view(
 constexpr std::array kSeedCoder = {std::string_view(
     R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1}| ?[^\s\p{L}\p{N}\r\n]+|\s*[\r\n]+|\s+(?!\S)|\s+)")};
 
+// kimi-k2: llama.cpp's hand-written matcher (engine-spec §6.5) as one regex: Han runs; an optional
+// leading non-letter with non-Han letters and a case-folded contraction; numbers in threes; then
+// the Llama-3 whitespace and punctuation rules.
+constexpr std::array kKimi = {std::string_view(
+    R"([\u4E00-\u9FFF\u3400-\u4DBF\U00020000-\U0002A6DF\U0002A700-\U0002EBEF\uF900-\uFAFF\U0002F800-\U0002FA1F]+)"
+    R"(|[^\r\n\p{L}\p{N}]?(?:(?![\u4E00-\u9FFF\u3400-\u4DBF\U00020000-\U0002A6DF\U0002A700-\U0002EBEF\uF900-\uFAFF\U0002F800-\U0002FA1F])\p{L})+)"
+    R"((?:'[sS]|'[tT]|'[mM]|'[dD]|'[rR][eE]|'[vV][eE]|'[lL][lL])?)"
+    R"(|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)")};
+
 // ---- Rows: a regex list plus the flags it comes with ----------------------------------------
 
 constexpr PreTokenizerRules kDefaultRules{"DEFAULT", kDefault};
@@ -105,14 +114,15 @@ constexpr PreTokenizerRules kGpt4oRules{"GPT4O", kGpt4o, false};
 constexpr PreTokenizerRules kSuperbpeRules{"SUPERBPE", kSuperbpe, false};
 constexpr PreTokenizerRules kBailingRules{"BAILING", kBailing, false};
 constexpr PreTokenizerRules kSeedCoderRules{"SEEDCODER", kSeedCoder, false};
+constexpr PreTokenizerRules kKimiRules{"KIMI", kKimi, false};
 
 struct NamedRules {
   std::string_view name;
   const PreTokenizerRules* rules;
 };
 
-// `tokenizer.ggml.pre` -> rules. kimi-k2 and afmoe (hand-written matchers in llama.cpp) are not
-// covered and fall back to the default rules with a warning.
+// `tokenizer.ggml.pre` -> rules. afmoe (a hand-written digit splitter in llama.cpp) is not covered
+// and falls back to the default rules with a warning.
 constexpr NamedRules kPreTokenizers[] = {
     {"default", &kDefaultRules},
     {"llama3", &kLlama3Rules},
@@ -178,6 +188,7 @@ constexpr NamedRules kPreTokenizers[] = {
     {"bailingmoe2", &kBailingRules},
     {"llada-moe", &kBailingRules},
     {"seed-coder", &kSeedCoderRules},
+    {"kimi-k2", &kKimiRules},
 };
 
 // llama.cpp's whitespace set (engine-spec §6.5), as members of a character class.

@@ -226,21 +226,26 @@ std::vector<std::string> split(std::string_view pre, std::string_view text) {
 }
 
 TEST(PreTokenizer, EveryTableEntryCompiles) {
-  for (std::string_view name : {"default", "llama-bpe", "qwen2", "gpt-2", "deepseek-llm", "deepseek-coder",
-                                "deepseek-v3", "gpt-4o", "smollm", "tekken", "falcon", "poro-chat", "viking",
-                                "chameleon", "superbpe", "bailingmoe", "seed-coder", "glm4", "starcoder"}) {
+  for (std::string_view name :
+       {"default",  "llama-bpe",  "qwen2",      "gpt-2",  "deepseek-llm", "deepseek-coder", "deepseek-v3",
+        "gpt-4o",   "smollm",     "tekken",     "falcon", "poro-chat",    "viking",         "chameleon",
+        "superbpe", "bailingmoe", "seed-coder", "glm4",   "starcoder",    "kimi-k2"}) {
     const PreTokenizerRules* rules = find_pre_tokenizer(name);
     ASSERT_NE(rules, nullptr) << name;
     auto compiled = PreTokenizer::compile(*rules);
     EXPECT_TRUE(compiled.ok()) << name << ": " << compiled.error().to_string();
   }
-  EXPECT_EQ(find_pre_tokenizer("kimi-k2"), nullptr);  // a hand-written matcher in llama.cpp: not covered
+  EXPECT_EQ(find_pre_tokenizer("afmoe"), nullptr);  // a hand-written matcher in llama.cpp: not covered
 }
 
 TEST(PreTokenizer, Llama3Words) {
   EXPECT_THAT(split("llama-bpe", "Hello world's 12345  \n\nfoo"),
               ElementsAre("Hello", " world", "'s", " ", "123", "45", "  \n\n", "foo"));
   EXPECT_THAT(split("llama-bpe", "x  y\t"), ElementsAre("x", " ", " y", "\t"));
+}
+
+TEST(PreTokenizer, KimiSeparatesHanAndFoldsContractions) {
+  EXPECT_THAT(split("kimi-k2", "中文abc IT'S 12345"), ElementsAre("中文", "abc", " IT'S", " ", "123", "45"));
 }
 
 TEST(PreTokenizer, Qwen2SplitsDigitsOneByOne) {
