@@ -70,22 +70,35 @@ class GgufParser {
   Error fail(uint64_t at, std::string what) const { return Error::format("{}: at byte {}: {}", name_, at, what); }
   uint64_t remaining() const { return bytes_.size() - pos_; }
 
-  template <typename T>
-  Result<T> read(std::string_view what) {
+  // What is being read, for error messages: a string, or a callable that formats one only when a
+  // read fails (vocabularies have 100k+ strings; formatting a description for each is costly).
+  template <typename Describe>
+  static std::string describe(const Describe& what) {
+    if constexpr (std::is_invocable_v<const Describe&>) {
+      return what();
+    } else {
+      return std::string(what);
+    }
+  }
+
+  template <typename T, typename Describe>
+  Result<T> read(const Describe& what) {
     if (remaining() < sizeof(T))
-      return fail(pos_,
-                  fmt::format("file ends while reading {} ({} bytes needed, {} left)", what, sizeof(T), remaining()));
+      return fail(pos_, fmt::format("file ends while reading {} ({} bytes needed, {} left)", describe(what), sizeof(T),
+                                    remaining()));
     T v;
     std::memcpy(&v, bytes_.data() + pos_, sizeof(T));
     pos_ += sizeof(T);
     return v;
   }
 
-  Result<std::string> read_string(std::string_view what) {
+  template <typename Describe>
+  Result<std::string> read_string(const Describe& what) {
     uint64_t at = pos_;
-    CORRAL_ASSIGN_OR_RETURN(uint64_t len, read<uint64_t>(fmt::format("the length of {}", what)));
+    CORRAL_ASSIGN_OR_RETURN(uint64_t len, read<uint64_t>([&] { return "the length of " + describe(what); }));
     if (len > remaining())
-      return fail(at, fmt::format("{} has length {} but only {} bytes remain in the file", what, len, remaining()));
+      return fail(
+          at, fmt::format("{} has length {} but only {} bytes remain in the file", describe(what), len, remaining()));
     std::string s(reinterpret_cast<const char*>(bytes_.data() + pos_), len);
     pos_ += len;
     return s;
@@ -119,7 +132,7 @@ class GgufParser {
     file.layout_.kv_begin = pos_;
     for (int64_t i = 0; i < n_kv_; ++i) {
       uint64_t at = pos_;
-      CORRAL_ASSIGN_OR_RETURN(std::string key, read_string(fmt::format("metadata key #{}", i)));
+      CORRAL_ASSIGN_OR_RETURN(std::string key, read_string([&] { return fmt::format("metadata key #{}", i); }));
       if (key.empty()) return fail(at, fmt::format("metadata key #{} is empty", i));
       if (file.metadata_.contains(key)) return fail(at, fmt::format("duplicate metadata key {:?}", key));
       CORRAL_ASSIGN_OR_RETURN(GgufValue value, read_value(key, 0));
@@ -130,7 +143,7 @@ class GgufParser {
 
   Result<GgufValueType> read_value_type(std::string_view key) {
     uint64_t at = pos_;
-    CORRAL_ASSIGN_OR_RETURN(int32_t t, read<int32_t>(fmt::format("the value type of {:?}", key)));
+    CORRAL_ASSIGN_OR_RETURN(int32_t t, read<int32_t>([&] { return fmt::format("the value type of {:?}", key); }));
     if (t < 0 || static_cast<uint32_t>(t) >= kGgufValueTypeCount)
       return fail(at, fmt::format("key {:?} has unknown value type {}", key, t));
     return static_cast<GgufValueType>(t);
@@ -154,11 +167,11 @@ class GgufParser {
       case GgufValueType::kI64: return scalar<int64_t>(key);
       case GgufValueType::kF64: return scalar<double>(key);
       case GgufValueType::kBool: {
-        CORRAL_ASSIGN_OR_RETURN(uint8_t b, read<uint8_t>(fmt::format("the value of {:?}", key)));
+        CORRAL_ASSIGN_OR_RETURN(uint8_t b, read<uint8_t>([&] { return fmt::format("the value of {:?}", key); }));
         return GgufValue(b != 0);
       }
       case GgufValueType::kString: {
-        CORRAL_ASSIGN_OR_RETURN(std::string s, read_string(fmt::format("the value of {:?}", key)));
+        CORRAL_ASSIGN_OR_RETURN(std::string s, read_string([&] { return fmt::format("the value of {:?}", key); }));
         return GgufValue(std::move(s));
       }
       case GgufValueType::kArray: return read_array(key, depth);
@@ -168,7 +181,7 @@ class GgufParser {
 
   template <typename T>
   Result<GgufValue> scalar(std::string_view key) {
-    CORRAL_ASSIGN_OR_RETURN(T v, read<T>(fmt::format("the value of {:?}", key)));
+    CORRAL_ASSIGN_OR_RETURN(T v, read<T>([&] { return fmt::format("the value of {:?}", key); }));
     return GgufValue(v);
   }
 
@@ -178,7 +191,8 @@ class GgufParser {
       return fail(at, fmt::format("key {:?}: arrays nested more than {} deep", key, kGgufMaxArrayNesting));
     CORRAL_ASSIGN_OR_RETURN(GgufValueType elem, read_value_type(key));
     uint64_t count_at = pos_;
-    CORRAL_ASSIGN_OR_RETURN(uint64_t count, read<uint64_t>(fmt::format("the array length of {:?}", key)));
+    CORRAL_ASSIGN_OR_RETURN(uint64_t count,
+                            read<uint64_t>([&] { return fmt::format("the array length of {:?}", key); }));
     if (count > remaining() / value_type_min_size(elem))
       return fail(count_at, fmt::format("key {:?}: array of {} {} values cannot fit in the {} bytes left", key, count,
                                         value_type_name(elem), remaining()));
@@ -200,7 +214,8 @@ class GgufParser {
         std::vector<std::string> v;
         v.reserve(count);
         for (uint64_t i = 0; i < count; ++i) {
-          CORRAL_ASSIGN_OR_RETURN(std::string s, read_string(fmt::format("element {} of {:?}", i, key)));
+          CORRAL_ASSIGN_OR_RETURN(std::string s,
+                                  read_string([&] { return fmt::format("element {} of {:?}", i, key); }));
           v.push_back(std::move(s));
         }
         array.elements = std::move(v);
@@ -256,20 +271,21 @@ class GgufParser {
   Result<GgufTensor> read_tensor_info(int64_t index) {
     uint64_t at = pos_;
     GgufTensor t;
-    CORRAL_ASSIGN_OR_RETURN(t.name, read_string(fmt::format("the name of tensor #{}", index)));
+    CORRAL_ASSIGN_OR_RETURN(t.name, read_string([&] { return fmt::format("the name of tensor #{}", index); }));
     if (t.name.empty()) return fail(at, fmt::format("tensor #{} has an empty name", index));
     if (t.name.size() > kGgufMaxTensorName)
       return fail(
           at, fmt::format("tensor name {:?} is {} bytes; the limit is {}", t.name, t.name.size(), kGgufMaxTensorName));
     uint64_t dims_at = pos_;
-    CORRAL_ASSIGN_OR_RETURN(t.n_dims, read<uint32_t>(fmt::format("n_dims of tensor {:?}", t.name)));
+    CORRAL_ASSIGN_OR_RETURN(t.n_dims, read<uint32_t>([&] { return fmt::format("n_dims of tensor {:?}", t.name); }));
     if (t.n_dims == 0 || t.n_dims > kGgufMaxDims)
       return fail(dims_at,
                   fmt::format("tensor {:?} has {} dimensions; 1 to {} are allowed", t.name, t.n_dims, kGgufMaxDims));
     uint64_t n_elements = 1;
     for (uint32_t d = 0; d < t.n_dims; ++d) {
       uint64_t ne_at = pos_;
-      CORRAL_ASSIGN_OR_RETURN(t.ne[d], read<int64_t>(fmt::format("dimension {} of tensor {:?}", d, t.name)));
+      CORRAL_ASSIGN_OR_RETURN(t.ne[d],
+                              read<int64_t>([&] { return fmt::format("dimension {} of tensor {:?}", d, t.name); }));
       if (t.ne[d] <= 0)
         return fail(ne_at, fmt::format("tensor {:?} has dimension {} = {}; every dimension must be at least 1", t.name,
                                        d, t.ne[d]));
@@ -278,7 +294,8 @@ class GgufParser {
         return fail(ne_at, fmt::format("tensor {:?}: the product of its dimensions overflows", t.name));
     }
     uint64_t type_at = pos_;
-    CORRAL_ASSIGN_OR_RETURN(int32_t type_id, read<int32_t>(fmt::format("the type of tensor {:?}", t.name)));
+    CORRAL_ASSIGN_OR_RETURN(int32_t type_id,
+                            read<int32_t>([&] { return fmt::format("the type of tensor {:?}", t.name); }));
     auto traits = ggml_type_traits(type_id);
     if (!traits.ok()) return fail(type_at, fmt::format("tensor {:?}: {}", t.name, traits.error().message()));
     t.type = traits->type;
@@ -288,7 +305,7 @@ class GgufParser {
     auto n_bytes = ggml_row_bytes(t.type, n_elements);
     if (!n_bytes) return fail(type_at, fmt::format("tensor {:?}: byte size overflows", t.name));
     t.n_bytes = *n_bytes;
-    CORRAL_ASSIGN_OR_RETURN(t.offset, read<uint64_t>(fmt::format("the offset of tensor {:?}", t.name)));
+    CORRAL_ASSIGN_OR_RETURN(t.offset, read<uint64_t>([&] { return fmt::format("the offset of tensor {:?}", t.name); }));
     return t;
   }
 
