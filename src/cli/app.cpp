@@ -21,6 +21,7 @@ int run(int argc, char** argv) {
   register_show(app, action);
   register_version(app, action);
   register_debug(app, action);
+  register_bench(app, action);
 
   try {
     app.parse(argc, argv);

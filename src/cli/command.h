@@ -14,6 +14,7 @@ using Action = std::function<int()>;
 void register_show(CLI::App& app, Action& action);
 void register_version(CLI::App& app, Action& action);
 void register_debug(CLI::App& app, Action& action);
+void register_bench(CLI::App& app, Action& action);
 
 // `corral debug` subcommands, each in its own debug_<name>_command.cpp; called by register_debug.
 void register_debug_commands(CLI::App& debug, Action& action);
@@ -21,6 +22,7 @@ void register_debug_tokenize(CLI::App& debug, Action& action);  // tokenize and 
 void register_debug_render(CLI::App& debug, Action& action);    // chat templates
 void register_debug_logits(CLI::App& debug, Action& action);    // a model's logits for token ids
 void register_debug_generate(CLI::App& debug, Action& action);  // greedy continuation of token ids
+void register_debug_synth(CLI::App& debug, Action& action);     // random-weight benchmark models
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;

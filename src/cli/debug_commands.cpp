@@ -8,6 +8,7 @@ void register_debug_commands(CLI::App& debug, Action& action) {
   register_debug_render(debug, action);
   register_debug_logits(debug, action);
   register_debug_generate(debug, action);
+  register_debug_synth(debug, action);
 }
 
 }  // namespace corral::cli

@@ -1,4 +1,4 @@
-// `corral debug logits` and `corral debug generate` output formats, on the trained aidreams260K
+// `corral debug logits`, `corral debug generate` and `corral bench` output formats, on the trained aidreams260K
 // fixture model (skipped without the fixtures).
 #include <gtest/gtest.h>
 
@@ -59,6 +59,17 @@ TEST(DebugGenerateCommand, PrintsNGreedyIds) {
   auto r = testing::run_corral("debug generate " + model_path() + " --tokens \"1 403\" -n 5 --ignore-eos");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(split(split(r.out, '\n').at(0), ' ').size(), 5u);
+}
+
+TEST(BenchCommand, PrintsPromptAndGenerationSpeed) {
+  CORRAL_REQUIRE_FIXTURE(model_path());
+  auto r = testing::run_corral("bench " + model_path() + " -p 16 -n 4 -r 2 -t 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = split(r.out, '\n');
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  EXPECT_EQ(lines[0].rfind("pp16: ", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find(" tok/s (min "), std::string::npos);
+  EXPECT_EQ(lines[1].rfind("tg4: ", 0), 0u) << lines[1];
 }
 
 }  // namespace
