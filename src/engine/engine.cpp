@@ -48,7 +48,7 @@ Engine::Engine(GgufFile file, const EngineOptions& options, std::unique_ptr<mode
       model_(std::move(model)),
       backend_(make_cpu_backend(options.num_threads)),
       cache_(model_->info().n_head_kv * model_->info().head_dim, layer_cells(model_->info(), options),
-             options.num_parallel),
+             options.num_parallel, options.kv_f32 ? kernels::KvType::kF32 : kernels::KvType::kF16),
       ws_(workspace_dims(model_->info(), options)),
       seqs_(options.num_parallel) {
   const int64_t max_tokens = ws_.dims.max_tokens;

@@ -25,6 +25,7 @@ struct EngineOptions {
   int32_t num_parallel = 1;
   size_t num_threads = 0;   // 0 = physical cores
   int64_t max_outputs = 0;  // logits rows one forward pass may return (0 = num_parallel)
+  bool kv_f32 = false;      // F32 KV cache instead of F16 (as llama.cpp's reference runs)
 };
 
 // One token to decode for one slot.

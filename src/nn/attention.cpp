@@ -55,6 +55,7 @@ void attention_block(Backend& be, const AttentionWeights& w, const AttentionConf
     kernels::AttentionArgs a;
     a.q = ws.q.data() + seg.begin * n_q;
     a.q_pos = batch.pos + seg.begin;
+    a.kv_type = cache.type();
     a.k = cache.k(layer, seg.slot);
     a.v = cache.v(layer, seg.slot);
     a.kv_pos = cache.pos(layer, seg.slot);

@@ -2,32 +2,34 @@
 #include "nn/kv_cache.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "base/check.h"
 #include "tensor/fp16.h"
 
 namespace corral::nn {
 
-KvCache::KvCache(int64_t kv_dim, std::vector<int64_t> cells, int32_t n_slots) : kv_dim_(kv_dim), n_slots_(n_slots) {
+KvCache::KvCache(int64_t kv_dim, std::vector<int64_t> cells, int32_t n_slots, kernels::KvType type)
+    : kv_dim_(kv_dim), n_slots_(n_slots), type_(type), elem_(type == kernels::KvType::kF32 ? 4 : 2) {
   layers_.resize(cells.size());
   for (size_t l = 0; l < cells.size(); ++l) {
     Layer& layer = layers_[l];
     layer.n_cells = cells[l];
     const size_t n = static_cast<size_t>(n_slots) * cells[l];
-    layer.k.assign(n * kv_dim, 0);
-    layer.v.assign(n * kv_dim, 0);
+    layer.k.assign(n * kv_dim * elem_, 0);
+    layer.v.assign(n * kv_dim * elem_, 0);
     layer.pos.assign(n, -1);
   }
 }
 
-uint16_t* KvCache::k(int64_t layer, int32_t slot) {
+void* KvCache::k(int64_t layer, int32_t slot) {
   Layer& l = layers_[layer];
-  return l.k.data() + static_cast<size_t>(slot) * l.n_cells * kv_dim_;
+  return l.k.data() + static_cast<size_t>(slot) * l.n_cells * kv_dim_ * elem_;
 }
 
-uint16_t* KvCache::v(int64_t layer, int32_t slot) {
+void* KvCache::v(int64_t layer, int32_t slot) {
   Layer& l = layers_[layer];
-  return l.v.data() + static_cast<size_t>(slot) * l.n_cells * kv_dim_;
+  return l.v.data() + static_cast<size_t>(slot) * l.n_cells * kv_dim_ * elem_;
 }
 
 int32_t* KvCache::pos(int64_t layer, int32_t slot) {
@@ -38,14 +40,19 @@ int32_t* KvCache::pos(int64_t layer, int32_t slot) {
 void KvCache::store(int64_t layer, int32_t slot, const float* k, const float* v, const int32_t* pos, int64_t n) {
   CORRAL_CHECK(slot >= 0 && slot < n_slots_, "slot {} out of range", slot);
   const int64_t n_cells = layers_[layer].n_cells;
-  uint16_t* kd = this->k(layer, slot);
-  uint16_t* vd = this->v(layer, slot);
   int32_t* pd = this->pos(layer, slot);
   for (int64_t t = 0; t < n; ++t) {
     const int64_t cell = pos[t] % n_cells;
-    for (int64_t i = 0; i < kv_dim_; ++i) {
-      kd[cell * kv_dim_ + i] = f2h(k[t * kv_dim_ + i]);
-      vd[cell * kv_dim_ + i] = f2h(v[t * kv_dim_ + i]);
+    if (type_ == kernels::KvType::kF32) {
+      std::memcpy(static_cast<float*>(this->k(layer, slot)) + cell * kv_dim_, k + t * kv_dim_, kv_dim_ * sizeof(float));
+      std::memcpy(static_cast<float*>(this->v(layer, slot)) + cell * kv_dim_, v + t * kv_dim_, kv_dim_ * sizeof(float));
+    } else {
+      uint16_t* kd = static_cast<uint16_t*>(this->k(layer, slot)) + cell * kv_dim_;
+      uint16_t* vd = static_cast<uint16_t*>(this->v(layer, slot)) + cell * kv_dim_;
+      for (int64_t i = 0; i < kv_dim_; ++i) {
+        kd[i] = f2h(k[t * kv_dim_ + i]);
+        vd[i] = f2h(v[t * kv_dim_ + i]);
+      }
     }
     pd[cell] = pos[t];
   }
@@ -80,7 +87,7 @@ int32_t KvCache::reusable_prefix(int32_t n, int32_t filled, const std::vector<in
 
 size_t KvCache::bytes() const {
   size_t total = 0;
-  for (const Layer& l : layers_) total += (l.k.size() + l.v.size()) * sizeof(uint16_t) + l.pos.size() * sizeof(int32_t);
+  for (const Layer& l : layers_) total += l.k.size() + l.v.size() + l.pos.size() * sizeof(int32_t);
   return total;
 }
 

@@ -56,8 +56,10 @@ std::vector<std::string> reference_models() {
   return names;
 }
 
-std::unique_ptr<engine::Engine> open_engine(const fs::path& model, int64_t n_ctx, int64_t n_batch, int64_t outputs) {
+std::unique_ptr<engine::Engine> open_engine(const fs::path& model, int64_t n_ctx, int64_t n_batch, int64_t outputs,
+                                            bool kv_f32 = false) {
   engine::EngineOptions o;
+  o.kv_f32 = kv_f32;
   o.num_ctx = n_ctx;
   o.num_batch = n_batch;
   o.max_outputs = outputs;
@@ -82,11 +84,11 @@ class GoldenTest : public ::testing::TestWithParam<std::string> {
   }
 
   // Compares one logits file; returns the measured max |Δ|.
-  double compare(const std::string& seq_name, const std::string& file, bool all) {
+  double compare(const std::string& seq_name, const std::string& file, bool all, bool kv_f32 = false) {
     const std::vector<int32_t> ids = seqs_["sequences"][seq_name].get<std::vector<int32_t>>();
     const json& info = seqs_["files"][file];
     const auto n = static_cast<int64_t>(ids.size());
-    auto eng = open_engine(model_, n, n, all ? n : 1);
+    auto eng = open_engine(model_, n, n, all ? n : 1, kv_f32);
     if (!eng) return INFINITY;
     auto got = eng->evaluate(0, ids, all);
     EXPECT_TRUE(got.ok());
@@ -141,8 +143,10 @@ TEST_P(GoldenTest, LogitsAndGreedyMatchLlamaCpp) {
   double range = 0;
   for (const auto& [name, info] : files.items())
     range = std::max(range, info["max"].get<double>() - info["min"].get<double>());
-  std::printf("[golden] %s: max |Δ| %.3g, tol × range %.3g (d/range %.2g)\n", GetParam().c_str(), d, tol_ * range,
-              d / range);
+  // The references used an F32 KV cache; corral's F32 cache option must match at least as well.
+  const double d32 = compare("medium", "logits-medium.f32", true, true);
+  std::printf("[golden] %s: max |Δ| %.3g, tol × range %.3g (d/range %.2g); F32 KV cache, medium: %.3g\n",
+              GetParam().c_str(), d, tol_ * range, d / range, d32);
 
   const json g = load_json(ref_ / "greedy.json");
   const std::vector<int32_t> want = g["short"]["ids"].get<std::vector<int32_t>>();
@@ -153,8 +157,8 @@ TEST_P(GoldenTest, LogitsAndGreedyMatchLlamaCpp) {
   size_t compared = 0;
   for (; compared < want.size() && margins[compared] > 2 * d; ++compared)
     ASSERT_EQ(got[compared], want[compared]) << "greedy step " << compared;
-  std::printf("[golden] %s: greedy identical for %zu of %zu steps (compared up to the first reference margin <= 2d)\n", GetParam().c_str(), compared,
-              want.size());
+  std::printf("[golden] %s: greedy identical for %zu of %zu steps (compared up to the first reference margin <= 2d)\n",
+              GetParam().c_str(), compared, want.size());
 
   if (g.contains("prompts")) {
     for (const json& p : g["prompts"]) {
