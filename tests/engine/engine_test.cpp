@@ -197,6 +197,32 @@ TEST_P(EngineTest, GeneratorBatchesRequestsAndHonoursCancellation) {
   EXPECT_EQ(std::vector<int32_t>(a.begin(), a.begin() + 3), b);
 }
 
+// gemma3's local layers keep window (16) + num_batch (4) = 20 cells: after 30 tokens the ring has
+// dropped positions 0-9, so a prompt sharing 24 tokens cannot reuse them (a query at 24 needs
+// 9..24) but one sharing 28 can (it needs 13..28). Both must equal a cold prompt.
+TEST(EngineRing, PrefixReuseAcrossAWrappedSlidingWindowRing) {
+  const std::string path = model("gemma3-tiny-gemma3v4k-f32");
+  CORRAL_REQUIRE_FIXTURE(path);
+  const auto first = tokens(30, 10);
+  for (int shared : {24, 28}) {
+    auto second = first;
+    second.resize(shared);
+    for (int32_t t : tokens(6, 11)) second.push_back(t);
+    auto warm = open(path, 64, 4, 1);
+    auto cold = open(path, 64, 4, 1);
+    ASSERT_TRUE(warm && cold);
+    ASSERT_TRUE(warm->prompt(0, first).ok());
+    auto w = warm->prompt(0, second);
+    ASSERT_TRUE(w.ok());
+    EXPECT_EQ(warm->reused(), shared == 24 ? 0 : 28);
+    const std::vector<float> warm_logits(w->begin(), w->end());
+    auto c = cold->prompt(0, second);
+    ASSERT_TRUE(c.ok());
+    // 2e-4: a ring holds the same K/V in a different cell order after reuse (see ChunkedPrompt).
+    expect_close(warm_logits, *c, "shared " + std::to_string(shared), 2e-4f);
+  }
+}
+
 // llama: full attention; gemma3: sliding-window layers kept as rings of window + batch cells.
 INSTANTIATE_TEST_SUITE_P(Fixtures, EngineTest,
                          ::testing::Values("llama-tiny-llama3v4k-f32", "gemma3-tiny-gemma3v4k-f32",
