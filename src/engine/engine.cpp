@@ -39,6 +39,9 @@ Result<std::unique_ptr<Engine>> Engine::load(const std::filesystem::path& path, 
   CORRAL_ASSIGN_OR_RETURN(GgufFile file, GgufFile::open(path));
   CORRAL_ASSIGN_OR_RETURN(std::unique_ptr<models::Model> model,
                           models::load_model(file, {.n_ctx = options.num_ctx}).with_context(path.string()));
+  const int64_t kv_dim = model->info().n_head_kv * model->info().head_dim;
+  if (options.kv_type == nn::KvCacheType::kQ8_0 && kv_dim % 32 != 0)
+    return Error::format("a Q8_0 KV cache needs n_head_kv * head_dim ({}) to be a multiple of 32", kv_dim);
   return std::unique_ptr<Engine>(new Engine(std::move(file), options, std::move(model)));
 }
 
@@ -48,7 +51,7 @@ Engine::Engine(GgufFile file, const EngineOptions& options, std::unique_ptr<mode
       model_(std::move(model)),
       backend_(make_cpu_backend(options.num_threads)),
       cache_(model_->info().n_head_kv * model_->info().head_dim, layer_cells(model_->info(), options),
-             options.num_parallel, options.kv_f32 ? kernels::KvType::kF32 : kernels::KvType::kF16),
+             options.num_parallel, options.kv_type),
       ws_(workspace_dims(model_->info(), options)),
       seqs_(options.num_parallel) {
   const int64_t max_tokens = ws_.dims.max_tokens;

@@ -23,9 +23,9 @@ struct EngineOptions {
   int64_t num_ctx = 2048;
   int64_t num_batch = 512;
   int32_t num_parallel = 1;
-  size_t num_threads = 0;   // 0 = physical cores
-  int64_t max_outputs = 0;  // logits rows one forward pass may return (0 = num_parallel)
-  bool kv_f32 = false;      // F32 KV cache instead of F16 (as llama.cpp's reference runs)
+  size_t num_threads = 0;                           // 0 = physical cores
+  int64_t max_outputs = 0;                          // logits rows one forward pass may return (0 = num_parallel)
+  nn::KvCacheType kv_type = nn::KvCacheType::kF16;  // F32 as llama.cpp's reference runs; Q8_0 to save memory
 };
 
 // One token to decode for one slot.

@@ -55,12 +55,13 @@ void attention_block(Backend& be, const AttentionWeights& w, const AttentionConf
     kernels::AttentionArgs a;
     a.q = ws.q.data() + seg.begin * n_q;
     a.q_pos = batch.pos + seg.begin;
-    a.kv_type = cache.type();
-    a.k = cache.k(layer, seg.slot);
-    a.v = cache.v(layer, seg.slot);
+    a.n_kv = cache.cells_to_visit(layer, max_pos);
+    const KvView kv = cache.view(layer, seg.slot, a.n_kv);
+    a.kv_type = kv.type;
+    a.k = kv.k;
+    a.v = kv.v;
     a.kv_pos = cache.pos(layer, seg.slot);
     a.n_tokens = len;
-    a.n_kv = cache.cells_to_visit(layer, max_pos);
     a.n_head = cfg.n_head;
     a.n_head_kv = cfg.n_head_kv;
     a.head_dim = hd;

@@ -6,30 +6,55 @@
 
 #include "base/check.h"
 #include "tensor/fp16.h"
+#include "tensor/ggml_type.h"
+#include "tensor/type_traits.h"
 
 namespace corral::nn {
 
-KvCache::KvCache(int64_t kv_dim, std::vector<int64_t> cells, int32_t n_slots, kernels::KvType type)
-    : kv_dim_(kv_dim), n_slots_(n_slots), type_(type), elem_(type == kernels::KvType::kF32 ? 4 : 2) {
+KvCache::KvCache(int64_t kv_dim, std::vector<int64_t> cells, int32_t n_slots, KvCacheType type)
+    : kv_dim_(kv_dim),
+      n_slots_(n_slots),
+      type_(type),
+      row_bytes_(type == KvCacheType::kF32    ? kv_dim * sizeof(float)
+                 : type == KvCacheType::kQ8_0 ? *ggml_row_bytes(GgmlType::kQ8_0, kv_dim)
+                                              : kv_dim * sizeof(uint16_t)) {
+  int64_t max_cells = 0;
   layers_.resize(cells.size());
   for (size_t l = 0; l < cells.size(); ++l) {
     Layer& layer = layers_[l];
     layer.n_cells = cells[l];
     const size_t n = static_cast<size_t>(n_slots) * cells[l];
-    layer.k.assign(n * kv_dim * elem_, 0);
-    layer.v.assign(n * kv_dim * elem_, 0);
+    layer.k.assign(n * row_bytes_, 0);
+    layer.v.assign(n * row_bytes_, 0);
     layer.pos.assign(n, -1);
+    max_cells = std::max(max_cells, cells[l]);
+  }
+  if (type == KvCacheType::kQ8_0) {
+    scratch_k_.resize(static_cast<size_t>(max_cells) * kv_dim);
+    scratch_v_.resize(static_cast<size_t>(max_cells) * kv_dim);
   }
 }
 
-void* KvCache::k(int64_t layer, int32_t slot) {
+uint8_t* KvCache::k(int64_t layer, int32_t slot) {
   Layer& l = layers_[layer];
-  return l.k.data() + static_cast<size_t>(slot) * l.n_cells * kv_dim_ * elem_;
+  return l.k.data() + static_cast<size_t>(slot) * l.n_cells * row_bytes_;
 }
 
-void* KvCache::v(int64_t layer, int32_t slot) {
+uint8_t* KvCache::v(int64_t layer, int32_t slot) {
   Layer& l = layers_[layer];
-  return l.v.data() + static_cast<size_t>(slot) * l.n_cells * kv_dim_ * elem_;
+  return l.v.data() + static_cast<size_t>(slot) * l.n_cells * row_bytes_;
+}
+
+KvView KvCache::view(int64_t layer, int32_t slot, int64_t n_cells) {
+  if (type_ == KvCacheType::kF16) return {kernels::KvType::kF16, k(layer, slot), v(layer, slot)};
+  if (type_ == KvCacheType::kF32) return {kernels::KvType::kF32, k(layer, slot), v(layer, slot)};
+  const DequantizeRowFn expand = type_fns(GgmlType::kQ8_0)->to_float;
+  const uint8_t *kq = k(layer, slot), *vq = v(layer, slot);
+  for (int64_t c = 0; c < n_cells; ++c) {
+    expand(kq + c * row_bytes_, scratch_k_.data() + c * kv_dim_, kv_dim_);
+    expand(vq + c * row_bytes_, scratch_v_.data() + c * kv_dim_, kv_dim_);
+  }
+  return {kernels::KvType::kF32, scratch_k_.data(), scratch_v_.data()};
 }
 
 int32_t* KvCache::pos(int64_t layer, int32_t slot) {
@@ -43,15 +68,22 @@ void KvCache::store(int64_t layer, int32_t slot, const float* k, const float* v,
   int32_t* pd = this->pos(layer, slot);
   for (int64_t t = 0; t < n; ++t) {
     const int64_t cell = pos[t] % n_cells;
-    if (type_ == kernels::KvType::kF32) {
-      std::memcpy(static_cast<float*>(this->k(layer, slot)) + cell * kv_dim_, k + t * kv_dim_, kv_dim_ * sizeof(float));
-      std::memcpy(static_cast<float*>(this->v(layer, slot)) + cell * kv_dim_, v + t * kv_dim_, kv_dim_ * sizeof(float));
+    uint8_t* kd = this->k(layer, slot) + cell * row_bytes_;
+    uint8_t* vd = this->v(layer, slot) + cell * row_bytes_;
+    const float *ks = k + t * kv_dim_, *vs = v + t * kv_dim_;
+    if (type_ == KvCacheType::kF32) {
+      std::memcpy(kd, ks, row_bytes_);
+      std::memcpy(vd, vs, row_bytes_);
+    } else if (type_ == KvCacheType::kQ8_0) {
+      const QuantizeRowFn quantize = type_fns(GgmlType::kQ8_0)->from_float;
+      quantize(ks, kd, kv_dim_);
+      quantize(vs, vd, kv_dim_);
     } else {
-      uint16_t* kd = static_cast<uint16_t*>(this->k(layer, slot)) + cell * kv_dim_;
-      uint16_t* vd = static_cast<uint16_t*>(this->v(layer, slot)) + cell * kv_dim_;
+      auto* kh = reinterpret_cast<uint16_t*>(kd);
+      auto* vh = reinterpret_cast<uint16_t*>(vd);
       for (int64_t i = 0; i < kv_dim_; ++i) {
-        kd[i] = f2h(k[t * kv_dim_ + i]);
-        vd[i] = f2h(v[t * kv_dim_ + i]);
+        kh[i] = f2h(ks[i]);
+        vh[i] = f2h(vs[i]);
       }
     }
     pd[cell] = pos[t];

@@ -1,4 +1,4 @@
-// The KV cache: per layer and per sequence slot, F16 (default) or F32 rows of K and V
+// The KV cache: per layer and per sequence slot, F16 (default), F32 or Q8_0 rows of K and V
 // (n_head_kv * head_dim each)
 // and the position each cell holds (-1 = empty). A position p lives in cell p % n_cells, so a
 // sliding-window layer can keep only window + batch cells as a ring while full layers keep
@@ -13,19 +13,32 @@
 
 namespace corral::nn {
 
+// Q8_0 cells are stored quantized and expanded to F32 for the attention kernel (which reads F16
+// or F32), so Q8_0 saves memory, not time.
+enum class KvCacheType { kF16, kF32, kQ8_0 };
+
+// What the attention kernel reads for one layer and slot.
+struct KvView {
+  kernels::KvType type;
+  const void* k;
+  const void* v;
+};
+
 class KvCache {
  public:
   // cells[l] = number of cells of layer l (per slot).
-  KvCache(int64_t kv_dim, std::vector<int64_t> cells, int32_t n_slots, kernels::KvType type = kernels::KvType::kF16);
+  // kv_dim must be a multiple of 32 for Q8_0 (checked by the engine).
+  KvCache(int64_t kv_dim, std::vector<int64_t> cells, int32_t n_slots, KvCacheType type = KvCacheType::kF16);
 
   int64_t n_layer() const { return static_cast<int64_t>(layers_.size()); }
   int32_t n_slots() const { return n_slots_; }
   int64_t kv_dim() const { return kv_dim_; }
-  kernels::KvType type() const { return type_; }
+  KvCacheType type() const { return type_; }
   int64_t cells(int64_t layer) const { return layers_[layer].n_cells; }
 
-  void* k(int64_t layer, int32_t slot);
-  void* v(int64_t layer, int32_t slot);
+  // The first n_cells cells of a layer and slot, in a type the attention kernel reads (Q8_0 is
+  // expanded into a scratch buffer that stays valid until the next view()).
+  KvView view(int64_t layer, int32_t slot, int64_t n_cells);
   int32_t* pos(int64_t layer, int32_t slot);
 
   // Copies k[n][kv_dim], v[n][kv_dim] (rounded to F16 for an F16 cache) into the cells of
@@ -50,8 +63,12 @@ class KvCache {
   };
   int64_t kv_dim_;
   int32_t n_slots_;
-  kernels::KvType type_;
-  size_t elem_;  // bytes per element
+  uint8_t* k(int64_t layer, int32_t slot);
+  uint8_t* v(int64_t layer, int32_t slot);
+
+  KvCacheType type_;
+  size_t row_bytes_;                          // bytes of one cell's K (or V) row
+  std::vector<float> scratch_k_, scratch_v_;  // Q8_0 expanded to F32
   std::vector<Layer> layers_;
 };
 

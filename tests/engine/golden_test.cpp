@@ -57,9 +57,9 @@ std::vector<std::string> reference_models() {
 }
 
 std::unique_ptr<engine::Engine> open_engine(const fs::path& model, int64_t n_ctx, int64_t n_batch, int64_t outputs,
-                                            bool kv_f32 = false) {
+                                            nn::KvCacheType kv_type = nn::KvCacheType::kF16) {
   engine::EngineOptions o;
-  o.kv_f32 = kv_f32;
+  o.kv_type = kv_type;
   o.num_ctx = n_ctx;
   o.num_batch = n_batch;
   o.max_outputs = outputs;
@@ -84,11 +84,12 @@ class GoldenTest : public ::testing::TestWithParam<std::string> {
   }
 
   // Compares one logits file; returns the measured max |Δ|.
-  double compare(const std::string& seq_name, const std::string& file, bool all, bool kv_f32 = false) {
+  double compare(const std::string& seq_name, const std::string& file, bool all,
+                 nn::KvCacheType kv_type = nn::KvCacheType::kF16, double tol = 0) {
     const std::vector<int32_t> ids = seqs_["sequences"][seq_name].get<std::vector<int32_t>>();
     const json& info = seqs_["files"][file];
     const auto n = static_cast<int64_t>(ids.size());
-    auto eng = open_engine(model_, n, n, all ? n : 1, kv_f32);
+    auto eng = open_engine(model_, n, n, all ? n : 1, kv_type);
     if (!eng) return INFINITY;
     auto got = eng->evaluate(0, ids, all);
     EXPECT_TRUE(got.ok());
@@ -99,7 +100,8 @@ class GoldenTest : public ::testing::TestWithParam<std::string> {
     double d = 0;
     for (size_t i = 0; i < want.size(); ++i) d = std::max(d, std::fabs(static_cast<double>((*got)[i]) - want[i]));
     const double range = info["max"].get<double>() - info["min"].get<double>();
-    EXPECT_LE(d, tol_ * range) << file << ": max |Δ| " << d << " > " << tol_ << " × range " << range;
+    if (tol == 0) tol = tol_;
+    EXPECT_LE(d, tol * range) << file << ": max |Δ| " << d << " > " << tol << " × range " << range;
     const auto vocab = static_cast<size_t>(info["cols"].get<int64_t>());
     for (size_t row = 0; row < info["rows"].get<size_t>(); ++row) {
       if (info["top2_margin"][row].get<double>() <= 2 * d) continue;
@@ -144,9 +146,11 @@ TEST_P(GoldenTest, LogitsAndGreedyMatchLlamaCpp) {
   for (const auto& [name, info] : files.items())
     range = std::max(range, info["max"].get<double>() - info["min"].get<double>());
   // The references used an F32 KV cache; corral's F32 cache option must match at least as well.
-  const double d32 = compare("medium", "logits-medium.f32", true, true);
-  std::printf("[golden] %s: max |Δ| %.3g, tol × range %.3g (d/range %.2g); F32 KV cache, medium: %.3g\n",
-              GetParam().c_str(), d, tol_ * range, d / range, d32);
+  const double d32 = compare("medium", "logits-medium.f32", true, nn::KvCacheType::kF32);
+  // A Q8_0 cache quantizes K and V like quantized weights do: the quantized tolerance, 2e-2.
+  const double d8 = compare("medium", "logits-medium.f32", true, nn::KvCacheType::kQ8_0, std::max(tol_, 2e-2));
+  std::printf("[golden] %s: max |Δ| %.3g, tol × range %.3g (d/range %.2g); medium with F32 KV cache %.3g, Q8_0 %.3g\n",
+              GetParam().c_str(), d, tol_ * range, d / range, d32, d8);
 
   const json g = load_json(ref_ / "greedy.json");
   const std::vector<int32_t> want = g["short"]["ids"].get<std::vector<int32_t>>();
