@@ -36,15 +36,7 @@ class Gemma3 final : public Model {
       layers_[il].local = window > 0 && il % 6 < 5;
       info_.windows[il] = layers_[il].local ? static_cast<int32_t>(window) : 0;
     }
-    global_.n_head = hp_.n_head;
-    global_.n_head_kv = hp_.n_head_kv;
-    global_.head_dim = hp_.head_dim;
-    global_.norm_eps = hp_.eps;
-    global_.rope = {.n_rot = hp_.n_rot,
-                    .freq_base = hp_.rope_base,
-                    .freq_scale = hp_.rope_freq_scale,
-                    .attn_factor = hp_.rope_attn_factor,
-                    .neox = true};
+    global_ = standard_attention(hp_, true);
     // The 62-layer (27B) model scales by n_embd / n_head instead of the head size.
     const int64_t q_div = hp_.n_layer == 62 ? hp_.n_embd / hp_.n_head : hp_.head_dim;
     global_.q_scale = 1.0f / std::sqrt(static_cast<float>(q_div));

@@ -27,17 +27,7 @@ class Llama final : public Model {
     info_ = make_info("llama", hp_, vocab_size(file));
     bind(file);
     CORRAL_TRY(binder_status_);
-    attn_.n_head = hp_.n_head;
-    attn_.n_head_kv = hp_.n_head_kv;
-    attn_.head_dim = hp_.head_dim;
-    attn_.norm_eps = hp_.eps;
-    attn_.rope = {.n_rot = hp_.n_rot,
-                  .freq_base = hp_.rope_base,
-                  .freq_scale = hp_.rope_freq_scale,
-                  .attn_factor = hp_.rope_attn_factor,
-                  .freq_factors = rope_freqs_.present() ? rope_freqs_.f32() : nullptr,
-                  .neox = false};
-    attn_.kq_scale = 1.0f / std::sqrt(static_cast<float>(hp_.head_dim));
+    attn_ = standard_attention(hp_, false, rope_freqs_.present() ? rope_freqs_.f32() : nullptr);
     return {};
   }
 

@@ -1,6 +1,7 @@
 // Helpers shared by the architectures (see model.h).
 #include "models/model.h"
 
+#include <cmath>
 #include <cstring>
 
 namespace corral::models {
@@ -78,6 +79,22 @@ int64_t vocab_size(const GgufFile& file) {
     if (const GgufArray* a = v->as_array()) return static_cast<int64_t>(a->size());
   const GgufTensor* t = file.find_tensor("token_embd.weight");
   return t ? t->ne[1] : 0;
+}
+
+nn::AttentionConfig standard_attention(const CommonHParams& hp, bool neox, const float* freq_factors) {
+  nn::AttentionConfig cfg;
+  cfg.n_head = hp.n_head;
+  cfg.n_head_kv = hp.n_head_kv;
+  cfg.head_dim = hp.head_dim;
+  cfg.norm_eps = hp.eps;
+  cfg.rope = {.n_rot = hp.n_rot,
+              .freq_base = hp.rope_base,
+              .freq_scale = hp.rope_freq_scale,
+              .attn_factor = hp.rope_attn_factor,
+              .freq_factors = freq_factors,
+              .neox = neox};
+  cfg.kq_scale = 1.0f / std::sqrt(static_cast<float>(hp.head_dim));
+  return cfg;
 }
 
 }  // namespace corral::models

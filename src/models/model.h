@@ -14,6 +14,7 @@
 #include "gguf/file.h"
 #include "models/binder.h"
 #include "models/hparams.h"
+#include "nn/attention.h"
 #include "nn/batch.h"
 #include "nn/kv_cache.h"
 #include "nn/workspace.h"
@@ -63,6 +64,10 @@ void bind_output_weights(TensorBinder& b, const CommonHParams& hp, int64_t n_voc
 
 // ModelInfo from the common hyper-parameters (windows all 0).
 ModelInfo make_info(std::string arch, const CommonHParams& hp, int64_t n_vocab);
+
+// The attention settings the architectures share: heads, q/k-norm eps and RoPE from the common
+// hyper-parameters, scores scaled by 1/sqrt(head_dim). Each architecture then sets what differs.
+nn::AttentionConfig standard_attention(const CommonHParams& hp, bool neox, const float* freq_factors = nullptr);
 
 // x[n][n_embd] = embedding rows of the batch's tokens.
 void embed(Backend& be, const Weight& token_embd, const nn::BatchView& batch, float* x);

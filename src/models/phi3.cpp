@@ -29,16 +29,7 @@ class Phi3 final : public Model {
     info_ = make_info("phi3", hp_, vocab_size(file));
     const bool long_ctx = options.n_ctx > n_ctx_orig;
     CORRAL_TRY(bind(file, long_ctx));
-    attn_.n_head = hp_.n_head;
-    attn_.n_head_kv = hp_.n_head_kv;
-    attn_.head_dim = hp_.head_dim;
-    attn_.norm_eps = hp_.eps;
-    attn_.rope = {.n_rot = hp_.n_rot,
-                  .freq_base = hp_.rope_base,
-                  .freq_scale = hp_.rope_freq_scale,
-                  .attn_factor = hp_.rope_attn_factor,
-                  .freq_factors = rope_factors_.present() ? rope_factors_.f32() : nullptr,
-                  .neox = true};
+    attn_ = standard_attention(hp_, true, rope_factors_.present() ? rope_factors_.f32() : nullptr);
     attn_.q_scale = 1.0f / std::sqrt(static_cast<float>(hp_.head_dim));
     attn_.kq_scale = 1.0f;
     return {};

@@ -26,16 +26,7 @@ class Qwen2 final : public Model {
                            hp_.head_dim, hp_.n_head, hp_.n_embd);
     info_ = make_info("qwen2", hp_, vocab_size(file));
     CORRAL_TRY(bind(file));
-    attn_.n_head = hp_.n_head;
-    attn_.n_head_kv = hp_.n_head_kv;
-    attn_.head_dim = hp_.head_dim;
-    attn_.norm_eps = hp_.eps;
-    attn_.rope = {.n_rot = hp_.n_rot,
-                  .freq_base = hp_.rope_base,
-                  .freq_scale = hp_.rope_freq_scale,
-                  .attn_factor = hp_.rope_attn_factor,
-                  .neox = true};
-    attn_.kq_scale = 1.0f / std::sqrt(static_cast<float>(hp_.head_dim));
+    attn_ = standard_attention(hp_, true);
     return {};
   }
 
