@@ -1,6 +1,7 @@
 #include "base/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <set>
 #include <string>
@@ -11,6 +12,18 @@ namespace {
 // Set while a thread executes chunks, so nested parallel_for calls run inline instead of
 // deadlocking on the pool they are already inside.
 thread_local bool t_inside_pool = false;
+
+// A worker that has just finished a job keeps polling this long before it sleeps: long enough to
+// bridge the serial work between the parallel_fors of a decode step.
+constexpr auto kSpinBeforeSleep = std::chrono::microseconds(50);
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
 }  // namespace
 
 ThreadPool::ThreadPool(size_t n_threads) {
@@ -20,14 +33,16 @@ ThreadPool::ThreadPool(size_t n_threads) {
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
+  stopping_.store(true);
+  { std::lock_guard lock(sleep_mutex_); }
   wake_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
+// generation_ is odd while run() rewrites job_ and even once the job is published. A worker
+// joins a job only if, after announcing itself in active_workers_, it still sees the even value
+// it woke up for; run() rewrites job_ only after making the value odd and seeing no active
+// worker. With sequentially consistent operations the two checks cannot both miss each other.
 void ThreadPool::run(size_t begin, size_t end, size_t grain, ChunkFn fn, void* ctx) {
   if (end <= begin) return;
   grain = std::max<size_t>(grain, 1);
@@ -41,23 +56,37 @@ void ThreadPool::run(size_t begin, size_t end, size_t grain, ChunkFn fn, void* c
     return;
   }
   std::lock_guard call_lock(call_mutex_);
-  {
-    std::lock_guard lock(mutex_);
-    job_.begin = begin;
-    job_.end = end;
-    job_.grain = grain;
-    job_.n_chunks = n_chunks;
-    job_.fn = fn;
-    job_.ctx = ctx;
-    job_.next_chunk.store(0, std::memory_order_relaxed);
-    job_.done_chunks.store(0, std::memory_order_relaxed);
-    ++generation_;
+  generation_.fetch_add(1);  // odd: job_ is being rewritten
+  wait_until_workers_leave();
+  job_.begin = begin;
+  job_.end = end;
+  job_.grain = grain;
+  job_.n_chunks = n_chunks;
+  job_.fn = fn;
+  job_.ctx = ctx;
+  job_.next_chunk.store(0, std::memory_order_relaxed);
+  job_.done_chunks.store(0, std::memory_order_relaxed);
+  generation_.fetch_add(1);  // even: published
+  if (sleepers_.load() > 0) {
+    { std::lock_guard lock(sleep_mutex_); }
+    wake_.notify_all();
   }
-  wake_.notify_all();
   work_on_current_job();
-  // Wait until every chunk is done and no worker still holds a reference to this job.
-  std::unique_lock lock(mutex_);
-  idle_.wait(lock, [&] { return active_workers_ == 0 && job_.done_chunks.load() == job_.n_chunks; });
+  for (unsigned spins = 0; job_.done_chunks.load(std::memory_order_acquire) != n_chunks; ++spins) {
+    if (spins < 4096)
+      cpu_relax();
+    else
+      std::this_thread::yield();
+  }
+}
+
+void ThreadPool::wait_until_workers_leave() {
+  for (unsigned spins = 0; active_workers_.load() != 0; ++spins) {
+    if (spins < 4096)
+      cpu_relax();
+    else
+      std::this_thread::yield();
+  }
 }
 
 void ThreadPool::work_on_current_job() {
@@ -73,22 +102,36 @@ void ThreadPool::work_on_current_job() {
   t_inside_pool = false;
 }
 
+bool ThreadPool::wait_for_job(uint64_t seen) {
+  auto published = [&] {
+    const uint64_t g = generation_.load();
+    return g != seen && g % 2 == 0;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+  for (unsigned spins = 1;; ++spins) {
+    if (stopping_.load()) return false;
+    if (published()) return true;
+    cpu_relax();
+    if (spins % 256 == 0 && std::chrono::steady_clock::now() > deadline) break;
+  }
+  std::unique_lock lock(sleep_mutex_);
+  sleepers_.fetch_add(1);
+  wake_.wait(lock, [&] { return stopping_.load() || published(); });
+  sleepers_.fetch_sub(1);
+  return !stopping_.load();
+}
+
 void ThreadPool::worker_loop() {
   uint64_t seen = 0;
   for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
-      ++active_workers_;
+    if (!wait_for_job(seen)) return;
+    const uint64_t g = generation_.load();
+    active_workers_.fetch_add(1);
+    if (generation_.load() == g && g % 2 == 0) {
+      seen = g;
+      work_on_current_job();
     }
-    work_on_current_job();
-    {
-      std::lock_guard lock(mutex_);
-      --active_workers_;
-    }
-    idle_.notify_all();
+    active_workers_.fetch_sub(1);
   }
 }
 

@@ -1,6 +1,8 @@
 // A persistent pool of worker threads. parallel_for splits [begin, end) into chunks of `grain`
 // items; the calling thread works too, so a pool of size N uses N threads in total. Calls from
 // different threads are serialised; a parallel_for issued from inside a worker runs inline.
+// A decode step issues ~100 short parallel_fors back to back, so an idle worker spins for a
+// moment before it sleeps: waking a sleeping thread costs tens of microseconds in a VM.
 #pragma once
 
 #include <atomic>
@@ -36,6 +38,8 @@ class ThreadPool {
  private:
   using ChunkFn = void (*)(void* ctx, size_t begin, size_t end);
 
+  // Written only by the caller of run(), while no worker is inside it (active_workers_ == 0),
+  // and published to the workers by the release store of generation_.
   struct Job {
     size_t begin = 0, end = 0, grain = 1, n_chunks = 0;
     ChunkFn fn = nullptr;
@@ -47,16 +51,19 @@ class ThreadPool {
   void run(size_t begin, size_t end, size_t grain, ChunkFn fn, void* ctx);
   void work_on_current_job();
   void worker_loop();
+  // Waits (spinning, then sleeping) until generation_ differs from `seen`; false when stopping.
+  bool wait_for_job(uint64_t seen);
+  void wait_until_workers_leave();
 
   std::vector<std::thread> workers_;
   std::mutex call_mutex_;  // one parallel_for at a time
 
-  std::mutex mutex_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<size_t> active_workers_{0};  // workers that may be reading job_
+  std::atomic<bool> stopping_{false};
+  std::mutex sleep_mutex_;
   std::condition_variable wake_;
-  std::condition_variable idle_;
-  uint64_t generation_ = 0;
-  size_t active_workers_ = 0;
-  bool stopping_ = false;
+  std::atomic<size_t> sleepers_{0};
   Job job_;
 };
 

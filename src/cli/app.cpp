@@ -22,6 +22,10 @@ int run(int argc, char** argv) {
   register_version(app, action);
   register_debug(app, action);
   register_bench(app, action);
+  register_create(app, action);
+  register_list(app, action);
+  register_cp(app, action);
+  register_rm(app, action);
 
   try {
     app.parse(argc, argv);

@@ -15,6 +15,10 @@ void register_show(CLI::App& app, Action& action);
 void register_version(CLI::App& app, Action& action);
 void register_debug(CLI::App& app, Action& action);
 void register_bench(CLI::App& app, Action& action);
+void register_create(CLI::App& app, Action& action);
+void register_list(CLI::App& app, Action& action);
+void register_cp(CLI::App& app, Action& action);
+void register_rm(CLI::App& app, Action& action);  // rm and prune
 
 // `corral debug` subcommands, each in its own debug_<name>_command.cpp; called by register_debug.
 void register_debug_commands(CLI::App& debug, Action& action);

@@ -1,4 +1,5 @@
-// `corral show FILE.gguf`: what a model file holds, in the shape of `ollama show`.
+// `corral show FILE.gguf|MODEL`: what a model file or a stored model holds, in the shape of
+// `ollama show` (a path that exists is a file; anything else is a model name in the store).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -8,8 +9,13 @@
 
 #include "cli/command.h"
 #include "cli/gguf_json.h"
+#include "cli/store_util.h"
 #include "gguf/file.h"
 #include "gguf/model_info.h"
+#include "store/manifest.h"
+#include "store/modelfile.h"
+#include "store/ops.h"
+#include "store/parameters.h"
 
 namespace corral::cli {
 namespace {
@@ -20,6 +26,11 @@ struct ShowOptions {
   std::string target;
   bool verbose = false;
   bool json = false;
+  bool modelfile = false;
+  bool parameters = false;
+  bool template_text = false;
+  bool system = false;
+  bool license = false;
 };
 
 std::string shape_text(const GgufTensor& t) {
@@ -47,9 +58,8 @@ std::vector<std::pair<std::string, std::string>> model_rows(const ModelInfo& inf
   return rows;
 }
 
-void print_text(const GgufFile& file, const ModelInfo& info, bool verbose) {
-  print_section("Model", model_rows(info));
-  if (!verbose) return;
+// Metadata and the tensor table (-v).
+void print_details(const GgufFile& file) {
   std::vector<std::pair<std::string, std::string>> metadata;
   for (const auto& [key, value] : file.metadata().entries())
     metadata.emplace_back(key, value_to_text(value, kMaxArrayShown));
@@ -67,6 +77,11 @@ void print_text(const GgufFile& file, const ModelInfo& info, bool verbose) {
     fmt::print("    {:<{}}    {:<{}}    {:<{}}    {}\n", t.name, name_w, ggml_type_name(t.type), type_w, shape_text(t),
                shape_w, t.n_bytes);
   fmt::print("\n");
+}
+
+void print_text(const GgufFile& file, const ModelInfo& info, bool verbose) {
+  print_section("Model", model_rows(info));
+  if (verbose) print_details(file);
 }
 
 nlohmann::ordered_json to_json(const GgufFile& file, const ModelInfo& info, bool verbose) {
@@ -103,7 +118,141 @@ nlohmann::ordered_json to_json(const GgufFile& file, const ModelInfo& info, bool
   return j;
 }
 
+// At most a few lines of a long text, then "...", as Ollama's System and License sections.
+std::vector<std::pair<std::string, std::string>> first_lines(const std::string& text, size_t n) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  size_t start = 0;
+  while (start < text.size() && rows.size() < n) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    rows.emplace_back(text.substr(start, end - start), "");
+    start = end + 1;
+  }
+  if (start < text.size()) rows.emplace_back("...", "");
+  return rows;
+}
+
+void print_lines(std::string_view title, const std::vector<std::pair<std::string, std::string>>& rows) {
+  fmt::print("  {}\n", title);
+  for (const auto& [line, unused] : rows) fmt::print("    {}\n", line);
+  fmt::print("\n");
+}
+
+// The texts of a stored model's layers, read once.
+struct StoredModel {
+  store::FoundModel found;
+  store::ModelConfig config;
+  std::string model_path;
+  store::ModelfileParts parts;
+};
+
+Result<StoredModel> load_stored(const store::Store& st, const store::ModelName& name) {
+  using store::Layer;
+  StoredModel m;
+  CORRAL_ASSIGN_OR_RETURN(m.found, store::open_model(st, name));
+  const auto& manifest = m.found.stored.manifest;
+  CORRAL_ASSIGN_OR_RETURN(std::string config_text, store::read_blob_text(st, manifest.config.digest));
+  CORRAL_ASSIGN_OR_RETURN(m.config, store::parse_config(config_text, st.blob_path(manifest.config.digest).string()));
+  m.parts.name = m.found.name.display_shortest();
+  for (const Layer& l : manifest.layers) {
+    std::string path = st.blob_path(l.digest).string();
+    auto text = [&]() -> Result<std::string> { return store::read_blob_text(st, l.digest); };
+    if (l.media_type == store::kMediaModel) {
+      m.parts.model_path = m.model_path = path;
+    } else if (l.media_type == store::kMediaProjector) {
+      m.parts.projector_paths.push_back(path);
+    } else if (l.media_type == store::kMediaAdapter) {
+      m.parts.adapter_paths.push_back(path);
+    } else if (l.media_type == store::kMediaTemplate || l.media_type == store::kMediaPrompt) {
+      CORRAL_ASSIGN_OR_RETURN(m.parts.template_text, text());
+    } else if (l.media_type == store::kMediaSystem) {
+      CORRAL_ASSIGN_OR_RETURN(m.parts.system, text());
+    } else if (l.media_type == store::kMediaLicense) {
+      CORRAL_ASSIGN_OR_RETURN(std::string license, text());
+      m.parts.licenses.push_back(std::move(license));
+    } else if (l.media_type == store::kMediaParams || l.media_type == store::kMediaMessages) {
+      CORRAL_ASSIGN_OR_RETURN(std::string json_text, text());
+      auto j = nlohmann::ordered_json::parse(json_text, nullptr, false);
+      if (j.is_discarded()) return Error::format("{}: not valid JSON", path);
+      (l.media_type == store::kMediaParams ? m.parts.params : m.parts.messages) = std::move(j);
+    }
+  }
+  return m;
+}
+
+int show_stored(const ShowOptions& opts) {
+  auto st = open_store();
+  auto name = parse_model_name(opts.target);
+  if (!st || !name) return kExitError;
+  auto m = load_stored(*st, *name);
+  if (!m.ok()) {
+    fmt::print(stderr, "Error: {}\n", m.error().to_string());
+    return kExitError;
+  }
+  const auto& parts = m->parts;
+  if (opts.modelfile) {
+    fmt::print("{}", store::generate_modelfile(parts));
+    return kExitOk;
+  }
+  if (opts.parameters) {
+    std::string text = store::parameters_text(parts.params);
+    if (!text.empty()) fmt::print("{}\n", text);
+    return kExitOk;
+  }
+  if (opts.template_text || opts.system) {
+    fmt::print("{}\n", opts.template_text ? parts.template_text : parts.system);
+    return kExitOk;
+  }
+  if (opts.license) {
+    for (const auto& l : parts.licenses) fmt::print("{}\n", l);
+    return kExitOk;
+  }
+  if (m->model_path.empty()) {
+    fmt::print(stderr, "Error: model '{}' has no model layer\n", parts.name);
+    return kExitError;
+  }
+  auto file = GgufFile::open(m->model_path);
+  if (!file.ok()) {
+    fmt::print(stderr, "Error: {}\n", file.error().to_string());
+    return kExitError;
+  }
+  ModelInfo info = summarize_model(*file);
+  if (!m->config.model_type.empty()) info.parameter_size = m->config.model_type;
+  if (!m->config.file_type.empty()) info.quantization = m->config.file_type;
+  auto rows = model_rows(info);
+  if (!m->config.requires_version.empty()) rows.emplace_back("requires", m->config.requires_version);
+  print_section("Model", rows);
+  if (!parts.params.empty()) {
+    std::vector<std::pair<std::string, std::string>> prows;
+    std::string text = store::parameters_text(parts.params);
+    for (size_t start = 0; start < text.size();) {
+      size_t end = std::min(text.find('\n', start), text.size());
+      std::string line = text.substr(start, end - start);
+      size_t sp = line.find(' ');
+      size_t val = line.find_first_not_of(' ', sp);
+      prows.emplace_back(line.substr(0, sp), val == std::string::npos ? "" : line.substr(val));
+      start = end + 1;
+    }
+    print_section("Parameters", prows);
+  }
+  if (!parts.system.empty()) print_lines("System", first_lines(parts.system, 2));
+  for (const auto& l : parts.licenses) print_lines("License", first_lines(l, 2));
+  if (opts.verbose) print_details(*file);
+  return kExitOk;
+}
+
 int show(const ShowOptions& opts) {
+  int exclusive = opts.modelfile + opts.parameters + opts.template_text + opts.system + opts.license;
+  if (exclusive > 1) {
+    fmt::print(stderr, "Error: only one of --license, --modelfile, --parameters, --system, or --template can be set\n");
+    return kExitUsage;
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(opts.target, ec)) return show_stored(opts);
+  if (exclusive > 0) {
+    fmt::print(stderr, "Error: --license, --modelfile, --parameters, --system and --template need a stored model\n");
+    return kExitUsage;
+  }
   auto file = GgufFile::open(opts.target);
   if (!file.ok()) {
     fmt::print(stderr, "Error: {}\n", file.error().to_string());
@@ -124,14 +273,21 @@ int show(const ShowOptions& opts) {
 void register_show(CLI::App& app, Action& action) {
   auto opts = std::make_shared<ShowOptions>();
   auto* cmd = app.add_subcommand("show", "Show what a model holds: architecture, size, metadata, tensors");
-  cmd->add_option("model", opts->target, "A GGUF file")->required();
+  cmd->add_option("model", opts->target, "A GGUF file, or the name of a model in the store")->required();
+  cmd->add_flag("--modelfile", opts->modelfile, "Print the model's Modelfile");
+  cmd->add_flag("--parameters", opts->parameters, "Print the model's parameters");
+  cmd->add_flag("--template", opts->template_text, "Print the model's template");
+  cmd->add_flag("--system", opts->system, "Print the model's system message");
+  cmd->add_flag("--license", opts->license, "Print the model's license");
   cmd->add_flag("-v,--verbose", opts->verbose, "Also print all metadata and the tensor table");
   cmd->add_flag("--json", opts->json, "Print JSON (tensors always; full arrays with -v)");
   cmd->footer(
       "Examples:\n"
       "  corral show ./llama-3.2-1b-q4_k_m.gguf\n"
       "  corral show ./model.gguf -v            all metadata and every tensor\n"
-      "  corral show ./model.gguf --json | jq .architecture");
+      "  corral show ./model.gguf --json | jq .architecture\n"
+      "  corral show llama3.2                   a model in the store\n"
+      "  corral show llama3.2 --modelfile       its Modelfile");
   cmd->callback([opts, &action] { action = [opts] { return show(*opts); }; });
 }
 
