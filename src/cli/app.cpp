@@ -22,6 +22,7 @@ int run(int argc, char** argv) {
   register_version(app, action);
   register_debug(app, action);
   register_bench(app, action);
+  register_verify(app, action);
   register_create(app, action);
   register_list(app, action);
   register_cp(app, action);
