@@ -23,6 +23,7 @@ int run(int argc, char** argv) {
   register_debug(app, action);
   register_bench(app, action);
   register_verify(app, action);
+  register_archive(app, action);
   register_create(app, action);
   register_list(app, action);
   register_cp(app, action);

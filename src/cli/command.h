@@ -16,6 +16,7 @@ void register_version(CLI::App& app, Action& action);
 void register_debug(CLI::App& app, Action& action);
 void register_bench(CLI::App& app, Action& action);
 void register_verify(CLI::App& app, Action& action);
+void register_archive(CLI::App& app, Action& action);
 void register_create(CLI::App& app, Action& action);
 void register_list(CLI::App& app, Action& action);
 void register_cp(CLI::App& app, Action& action);
