@@ -87,6 +87,8 @@ class Verifier {
     for (size_t i = 0; i < entries.size(); ++i) add_model(i, entries[i]);
     if (!options_.only) add_unreferenced_blobs();
     check_all();
+    std::stable_sort(report_.models.begin(), report_.models.end(),
+                     [](const ModelReport& a, const ModelReport& b) { return a.name < b.name; });
     return std::move(report_);
   }
 
