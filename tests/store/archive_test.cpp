@@ -2,9 +2,12 @@
 // leaves the target store exactly as it was.
 #include "store/archive.h"
 
+#include <sys/resource.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <map>
 
@@ -150,6 +153,27 @@ TEST(Archive, DamagedArchivesLeaveTheStoreUnchanged) {
     EXPECT_THAT(r.error().to_string(), HasSubstr(p.string())) << c.what;
     EXPECT_EQ(without_lock(snapshot(f.dst.root())), before) << c.what;
   }
+}
+
+// A full disk, simulated with RLIMIT_FSIZE (writes past the limit fail with EFBIG): the import
+// fails part-way through the model blob and the store is left as it was, with no temporary files.
+TEST(Archive, FullDiskLeavesTheStoreUnchanged) {
+  ArchiveFixture f;
+  f.do_export();
+  put_model(f.dst, "other", tiny_gguf(9));
+  auto before = without_lock(snapshot(f.dst.root()));
+  struct rlimit old {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = 1000;  // smaller than the model blob, larger than the small layers
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  auto r = import_model(f.dst, f.archive);
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().to_string(), HasSubstr("write failed"));
+  EXPECT_EQ(without_lock(snapshot(f.dst.root())), before);
 }
 
 TEST(Archive, ExportRefusesADamagedModelAndLeavesNoFile) {
