@@ -173,6 +173,21 @@ TEST(ModelfileParse, QuotingKeepsInnerWhitespaceAndQuotes) {
                                   {"message", "user: multi\n  line"}}));
 }
 
+TEST(ModelfileParse, ReferenceRendererParserNamesAndParamsExample) {
+  // §3 names these built-in renderers/parsers; §4.2 shows the params layer of a typical model.
+  for (const char* n : {"harmony", "qwen3-coder", "gemma4", "glm-4.6"}) {
+    Modelfile mf = parse_ok(std::string("FROM m\nRENDERER ") + n + "\nPARSER " + n + "\n");
+    EXPECT_EQ(name_args(mf), (Pairs{{"from", "m"}, {"renderer", n}, {"parser", n}}));
+  }
+  Modelfile mf = parse_ok("FROM llama3.2\nPARAMETER temperature 0.6\nPARAMETER stop \"<|eot_id|>\"\n");
+  Pairs nv;
+  for (const auto& c : mf.commands)
+    if (c.name != "from") nv.emplace_back(c.name, c.args);
+  auto json = parameters_to_json(nv);
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ(json->dump(), R"({"stop":["<|eot_id|>"],"temperature":0.6})");
+}
+
 TEST(ModelfileParse, RequiresAcceptsSemverWithOptionalV) {
   for (const char* v : {"0.14.0", "v0.14.0", "1.2.3-rc.1", "v2", "1.2", "1.0.0+build.5"})
     parse_ok(std::string("FROM m\nREQUIRES ") + v + "\n");
