@@ -10,6 +10,7 @@
 #include <csignal>
 #include <filesystem>
 #include <map>
+#include <random>
 
 #include "store/tar.h"
 #include "store/verify.h"
@@ -153,6 +154,47 @@ TEST(Archive, DamagedArchivesLeaveTheStoreUnchanged) {
     EXPECT_THAT(r.error().to_string(), HasSubstr(p.string())) << c.what;
     EXPECT_EQ(without_lock(snapshot(f.dst.root())), before) << c.what;
   }
+}
+
+// Random damage (flipped bytes anywhere, or a cut at any length): an import either fails and
+// changes nothing, or succeeds with exactly the exported model (the damage hit padding or
+// informational text), never anything in between.
+TEST(Archive, RandomDamageIsAllOrNothing) {
+  ArchiveFixture f;
+  f.do_export();
+  const std::string good = corral::testing::read_file(f.archive);
+  const std::string manifest = corral::testing::read_file(f.manifest);
+  std::mt19937 rng(1234);
+  int failures = 0;
+  for (int i = 0; i < 60; ++i) {
+    std::string bytes = good;
+    if (i % 3 == 0) {
+      bytes.resize(std::uniform_int_distribution<size_t>(0, good.size() - 1)(rng));
+    } else {
+      int flips = std::uniform_int_distribution<int>(1, 4)(rng);
+      for (int k = 0; k < flips; ++k)
+        bytes[std::uniform_int_distribution<size_t>(0, bytes.size() - 1)(rng)] ^=
+            static_cast<char>(std::uniform_int_distribution<int>(1, 255)(rng));
+    }
+    corral::testing::TempDir dst_dir;
+    Store dst(dst_dir.path() / "models");
+    put_model(dst, "other", tiny_gguf(9));
+    auto before = without_lock(snapshot(dst.root()));
+    fs::path p = dst_dir / "damaged.tar";
+    write_bytes(p, bytes);
+    auto r = import_model(dst, p);
+    if (!r.ok()) {
+      ++failures;
+      EXPECT_EQ(without_lock(snapshot(dst.root())), before) << "case " << i << ": " << r.error().to_string();
+      continue;
+    }
+    EXPECT_EQ(corral::testing::read_file(dst.manifest_path(ModelName::parse("me/tiny:q8").value())), manifest)
+        << "case " << i;
+    auto v = verify_store(dst);
+    ASSERT_TRUE(v.ok());
+    EXPECT_TRUE(v->ok()) << "case " << i << "\n" << format_verify_report(*v);
+  }
+  EXPECT_GT(failures, 40);  // most damage must be caught, not silently accepted
 }
 
 // A full disk, simulated with RLIMIT_FSIZE (writes past the limit fail with EFBIG): the import
