@@ -60,25 +60,47 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
   const auto* wd = static_cast<const uint8_t*>(w.data);
   const VecDotFn dot = p.kernel->vec_dot;
   const VecDot4Fn dot4 = p.kernel->vec_dot4;
+  const VecDotTileFn dot_tile = p.kernel->vec_dot_tile;
   const int64_t n_row_tiles = (w.rows + kTileRows - 1) / kTileRows;
+  static_assert(kTileRows <= kMaxTileRows);
   // Token blocks outermost keep one block of activations in L2 while the threads share out the
-  // weight-row tiles; inside a tile each weight row stays in L1 across the block's tokens and,
-  // with vec_dot4, is unpacked once per four tokens.
-  for (int64_t t0 = 0; t0 < n_tokens; t0 += kTileTokens) {
-    const int64_t t1 = std::min(n_tokens, t0 + kTileTokens);
+  // weight-row tiles. With vec_dot_tile, kTileTokens tokens' activation blocks stay in L1 while all the
+  // tile's rows use them; with vec_dot4, each weight row stays in L1 across the block's tokens
+  // and is unpacked once per four tokens.
+  auto rows_by_four = [&](int64_t r0, int64_t r1, int64_t t0, int64_t t1) {
+    int64_t t = t0;
+    for (; t + kTileTokens <= t1; t += kTileTokens) {
+      float out[kTileTokens * kMaxTileRows];
+      dot_tile(w.cols, wd + r0 * p.w_row_bytes, p.w_row_bytes, static_cast<int>(r1 - r0),
+               p.act.data() + t * p.a_row_bytes, p.a_row_bytes, out);
+      for (int64_t r = r0; r < r1; ++r)
+        for (int k = 0; k < kTileTokens; ++k) y[(t + k) * w.rows + r] = out[kTileTokens * (r - r0) + k];
+    }
+    for (int64_t r = r0; r < r1; ++r)
+      for (int64_t u = t; u < t1; ++u)
+        y[u * w.rows + r] = dot(w.cols, wd + r * p.w_row_bytes, p.act.data() + u * p.a_row_bytes);
+  };
+  auto row_by_row = [&](int64_t r0, int64_t r1, int64_t t0, int64_t t1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const uint8_t* wr = wd + r * p.w_row_bytes;
+      int64_t t = t0;
+      for (; dot4 && t + 4 <= t1; t += 4) {
+        float out[4];
+        dot4(w.cols, wr, p.act.data() + t * p.a_row_bytes, p.a_row_bytes, out);
+        for (int k = 0; k < 4; ++k) y[(t + k) * w.rows + r] = out[k];
+      }
+      for (; t < t1; ++t) y[t * w.rows + r] = dot(w.cols, wr, p.act.data() + t * p.a_row_bytes);
+    }
+  };
+  for (int64_t t0 = 0; t0 < n_tokens; t0 += kBlockTokens) {
+    const int64_t t1 = std::min(n_tokens, t0 + kBlockTokens);
     auto tiles = [&](size_t b, size_t e) {
       for (size_t tile = b; tile < e; ++tile) {
         const int64_t r0 = static_cast<int64_t>(tile) * kTileRows, r1 = std::min(w.rows, r0 + kTileRows);
-        for (int64_t r = r0; r < r1; ++r) {
-          const uint8_t* wr = wd + r * p.w_row_bytes;
-          int64_t t = t0;
-          for (; dot4 && t + 4 <= t1; t += 4) {
-            float out[4];
-            dot4(w.cols, wr, p.act.data() + t * p.a_row_bytes, p.a_row_bytes, out);
-            for (int k = 0; k < 4; ++k) y[(t + k) * w.rows + r] = out[k];
-          }
-          for (; t < t1; ++t) y[t * w.rows + r] = dot(w.cols, wr, p.act.data() + t * p.a_row_bytes);
-        }
+        if (dot_tile)
+          rows_by_four(r0, r1, t0, t1);
+        else
+          row_by_row(r0, r1, t0, t1);
       }
     };
     if (pool)

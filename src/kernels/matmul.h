@@ -24,12 +24,12 @@ struct WeightView {
 void matvec(const WeightView& w, const float* x, float* y, ThreadPool* pool, const QuantKernel* kernel = nullptr);
 
 // Y[N][M] = X[N][K] . W^T for N tokens. The activations are quantized once; the product is
-// computed in tiles of kTileRows weight rows x kTileTokens tokens so that a tile's weight rows
+// computed in tiles of kTileRows weight rows x kBlockTokens tokens so that a tile's weight rows
 // are read from memory once and reused from cache for every token of the tile.
 void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool* pool,
             const QuantKernel* kernel = nullptr);
 
-inline constexpr int64_t kTileRows = 16;    // 16 floats = one cache line of y per token
-inline constexpr int64_t kTileTokens = 32;  // 32 Q8_K rows of 8192 fit a 512 KiB L2
+inline constexpr int64_t kTileRows = 16;     // 16 floats = one cache line of y per token
+inline constexpr int64_t kBlockTokens = 32;  // 32 Q8_K rows of 8192 fit a 512 KiB L2
 
 }  // namespace corral::kernels

@@ -35,6 +35,7 @@ std::vector<QuantKernel> build_selection() {
       if (k.vec_dot) best.vec_dot = k.vec_dot;
       if (k.from_float_act) best.from_float_act = k.from_float_act;
       best.vec_dot4 = k.vec_dot4;  // only valid together with this variant's vec_dot
+      best.vec_dot_tile = k.vec_dot_tile;
     }
     selected.push_back(best);
   }

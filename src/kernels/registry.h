@@ -18,6 +18,15 @@ namespace corral::kernels {
 // to vec_dot(n, w, a + t * a_stride); the weight blocks are unpacked once for the four.
 using VecDot4Fn = void (*)(int64_t n, const void* w, const void* a, size_t a_stride, float* out);
 
+// Rows r < n_rows <= kMaxTileRows of a weight matrix (w + r * w_stride) against kTileTokens
+// activation rows: out[kTileTokens * r + t] is bit-identical to vec_dot(n, w + r * w_stride,
+// a + t * a_stride). Blocks are the outer loop, so the activation blocks stay in L1 while every
+// row uses them, and each weight block is unpacked once for all the tokens.
+using VecDotTileFn = void (*)(int64_t n, const void* w, size_t w_stride, int n_rows, const void* a, size_t a_stride,
+                              float* out);
+inline constexpr int kMaxTileRows = 16;
+inline constexpr int kTileTokens = 8;
+
 struct QuantKernel {
   Isa isa;
   GgmlType type;
@@ -25,6 +34,7 @@ struct QuantKernel {
   VecDotFn vec_dot = nullptr;              // null for activation-only types (Q8_1, Q8_K)
   QuantizeRowFn from_float_act = nullptr;  // how activations are converted into this type
   VecDot4Fn vec_dot4 = nullptr;            // optional; matmul uses it for groups of four tokens
+  VecDotTileFn vec_dot_tile = nullptr;     // optional; matmul prefers it to vec_dot4
 };
 
 struct OpsKernel {

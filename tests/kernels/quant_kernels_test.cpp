@@ -46,6 +46,7 @@ std::vector<uint8_t> make_weights(GgmlType type, int64_t n, uint32_t seed) {
 class SimdDequantize : public ::testing::TestWithParam<QuantKernel> {};
 class SimdDot : public ::testing::TestWithParam<QuantKernel> {};
 class SimdDot4 : public ::testing::TestWithParam<QuantKernel> {};
+class SimdDotTile : public ::testing::TestWithParam<QuantKernel> {};
 class SimdActivationQuantizer : public ::testing::TestWithParam<QuantKernel> {};
 
 // Offsets keep the struct alignment of the blocks (2 bytes, 4 for Q8_K's f32 scale) but never a
@@ -120,6 +121,34 @@ TEST_P(SimdDot4, EqualsFourOneRowDots) {
   }
 }
 
+TEST_P(SimdDotTile, EqualsOneRowDotsForEveryRowCount) {
+  const QuantKernel& k = GetParam();
+  const GgmlType act = type_fns(k.type)->vec_dot_type;
+  for (int64_t n : lengths(traits_of(k.type).block_size)) {
+    const size_t wbytes = *ggml_row_bytes(k.type, n), wstride = wbytes + 8;  // rows need not be adjacent
+    std::vector<uint8_t> w(kMaxTileRows * wstride);
+    for (int r = 0; r < kMaxTileRows; ++r) {
+      const auto row = make_weights(k.type, n, 700 + 31 * static_cast<uint32_t>(r) + static_cast<uint32_t>(n));
+      std::copy(row.begin(), row.end(), w.begin() + static_cast<ptrdiff_t>(r * wstride));
+    }
+    const size_t abytes = *ggml_row_bytes(act, n), astride = abytes + 12;
+    std::vector<uint8_t> a(kTileTokens * astride);
+    for (int t = 0; t < kTileTokens; ++t) {
+      const auto x = gaussian(n, 600 + t + static_cast<uint32_t>(n));
+      reference_kernel(act)->from_float_act(x.data(), a.data() + t * astride, n);
+    }
+    for (int n_rows : {1, 3, kMaxTileRows}) {
+      std::vector<float> out(kTileTokens * kMaxTileRows, -1.f);
+      k.vec_dot_tile(n, w.data(), wstride, n_rows, a.data(), astride, out.data());
+      for (int r = 0; r < n_rows; ++r)
+        for (int t = 0; t < kTileTokens; ++t)
+          ASSERT_EQ(std::bit_cast<uint32_t>(out[kTileTokens * r + t]),
+                    std::bit_cast<uint32_t>(k.vec_dot(n, w.data() + r * wstride, a.data() + t * astride)))
+              << testing::variant_name(k) << " n=" << n << " rows=" << n_rows << " row " << r << " token " << t;
+    }
+  }
+}
+
 TEST_P(SimdActivationQuantizer, EqualsScalar) {
   const QuantKernel& k = GetParam();
   const QuantKernel* ref = reference_kernel(k.type);
@@ -152,6 +181,11 @@ INSTANTIATE_TEST_SUITE_P(Registry, SimdDot4, ::testing::ValuesIn(testing::simd_q
                            return k.vec_dot4 != nullptr;
                          })),
                          kernel_name);
+INSTANTIATE_TEST_SUITE_P(Registry, SimdDotTile,
+                         ::testing::ValuesIn(testing::simd_quant_kernels([](const QuantKernel& k) {
+                           return k.vec_dot_tile != nullptr;
+                         })),
+                         kernel_name);
 INSTANTIATE_TEST_SUITE_P(Registry, SimdActivationQuantizer,
                          ::testing::ValuesIn(testing::simd_quant_kernels([](const QuantKernel& k) {
                            return k.from_float_act != nullptr;
@@ -161,6 +195,7 @@ INSTANTIATE_TEST_SUITE_P(Registry, SimdActivationQuantizer,
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SimdDequantize);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SimdDot);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SimdDot4);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SimdDotTile);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SimdActivationQuantizer);
 
 TEST(Registry, EveryWeightTypeHasAnAvx2DotAndDequantizer) {

@@ -22,13 +22,13 @@ inline __m256i bits_of(__m256i v, int k, int mask) {
 }
 
 // Chunk c = elements 32c..32c+31 as signed or unsigned bytes.
-void unpack_q2_k(const BlockQ2_K& b, __m256i q[8]) {
+[[gnu::always_inline]] inline void unpack_q2_k(const BlockQ2_K& b, __m256i q[8]) {
   for (int h = 0; h < 2; ++h) {
     const __m256i v = load256(b.qs + 32 * h);
     for (int k = 0; k < 4; ++k) q[4 * h + k] = bits_of(v, 2 * k, 3);
   }
 }
-void unpack_q3_k(const BlockQ3_K& b, __m256i q[8]) {
+[[gnu::always_inline]] inline void unpack_q3_k(const BlockQ3_K& b, __m256i q[8]) {
   const __m256i hm = load256(b.hmask);
   for (int h = 0; h < 2; ++h) {
     const __m256i v = load256(b.qs + 32 * h);
@@ -39,14 +39,14 @@ void unpack_q3_k(const BlockQ3_K& b, __m256i q[8]) {
     }
   }
 }
-void unpack_q4_k(const BlockQ4_K& b, __m256i q[8]) {
+[[gnu::always_inline]] inline void unpack_q4_k(const BlockQ4_K& b, __m256i q[8]) {
   for (int c = 0; c < 4; ++c) {
     const __m256i v = load256(b.qs + 32 * c);
     q[2 * c] = _mm256_and_si256(v, mask8(15));
     q[2 * c + 1] = bits_of(v, 4, 15);
   }
 }
-void unpack_q5_k(const BlockQ5_K& b, __m256i q[8]) {
+[[gnu::always_inline]] inline void unpack_q5_k(const BlockQ5_K& b, __m256i q[8]) {
   const __m256i qh = load256(b.qh);
   for (int c = 0; c < 4; ++c) {
     const __m256i v = load256(b.qs + 32 * c);
@@ -54,7 +54,7 @@ void unpack_q5_k(const BlockQ5_K& b, __m256i q[8]) {
     q[2 * c + 1] = _mm256_or_si256(bits_of(v, 4, 15), _mm256_slli_epi16(bits_of(qh, 2 * c + 1, 1), 4));
   }
 }
-void unpack_q6_k(const BlockQ6_K& b, __m256i q[8]) {
+[[gnu::always_inline]] inline void unpack_q6_k(const BlockQ6_K& b, __m256i q[8]) {
   for (int h = 0; h < 2; ++h) {
     const __m256i l0 = load256(b.ql + 64 * h), l1 = load256(b.ql + 64 * h + 32), hb = load256(b.qh + 32 * h);
     const __m256i lows[4] = {_mm256_and_si256(l0, mask8(15)), _mm256_and_si256(l1, mask8(15)), bits_of(l0, 4, 15),
@@ -65,7 +65,7 @@ void unpack_q6_k(const BlockQ6_K& b, __m256i q[8]) {
     }
   }
 }
-void unpack_iq4_xs(const BlockIQ4_XS& b, __m256i q[8]) {
+[[gnu::always_inline]] inline void unpack_iq4_xs(const BlockIQ4_XS& b, __m256i q[8]) {
   const __m256i table = _mm256_broadcastsi128_si256(load128(kIQ4Values));
   for (int ib = 0; ib < 8; ++ib) q[ib] = _mm256_shuffle_epi8(table, unpack_nibbles_16(b.qs + 16 * ib));
 }
@@ -229,94 +229,159 @@ void dot_q2_k(int64_t n, const void* w, const uint8_t* a, size_t stride, float* 
 }
 
 // Q3_K, Q6_K and IQ4_XS: signed weights, one scale vector per chunk, acc = fma(da * dw, L, acc).
+// One super-block of one weight row against NT activation rows.
+template <typename Block, int NT, typename Prepare>
+[[gnu::always_inline]] inline void signed_block(const Block& x, const uint8_t* a, size_t stride, int64_t i,
+                                                __m256 acc[NT], Prepare prepare) {
+  __m256i q[8], scv[8];
+  prepare(x, q, scv);
+  const float dw = load_f16(x.d);
+  for (int t = 0; t < NT; ++t) {
+    const BlockQ8_K& y = act(a, stride, t, i);
+    const __m256i L = scaled_lane_sums<true>(q, y, scv);
+    acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(y.d * dw), _mm256_cvtepi32_ps(L), acc[t]);
+  }
+}
+
 template <typename Block, int NT, typename Prepare>
 void dot_signed(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out, Prepare prepare) {
   const auto* x = static_cast<const Block*>(w);
   __m256 acc[NT];
   for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK_K; ++i) {
-    __m256i q[8], scv[8];
-    prepare(x[i], q, scv);
-    const float dw = load_f16(x[i].d);
-    for (int t = 0; t < NT; ++t) {
-      const BlockQ8_K& y = act(a, stride, t, i);
-      const __m256i L = scaled_lane_sums<true>(q, y, scv);
-      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(y.d * dw), _mm256_cvtepi32_ps(L), acc[t]);
-    }
-  }
+  for (int64_t i = 0; i < n / kQK_K; ++i) signed_block<Block, NT>(x[i], a, stride, i, acc, prepare);
   for (int t = 0; t < NT; ++t) out[t] = hsum8(acc[t]);
 }
 
+template <typename Block, typename Prepare>
+void tile_signed(int64_t n, const void* w, size_t w_stride, int n_rows, const void* a, size_t stride, float* out,
+                 Prepare prepare) {
+  const auto* rows = static_cast<const uint8_t*>(w);
+  const auto* act_rows = static_cast<const uint8_t*>(a);
+  __m256 acc[kMaxTileRows][kTileTokens];
+  for (int r = 0; r < n_rows; ++r)
+    for (int t = 0; t < kTileTokens; ++t) acc[r][t] = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQK_K; ++i)
+    for (int r = 0; r < n_rows; ++r)
+      signed_block<Block, kTileTokens>(reinterpret_cast<const Block*>(rows + r * w_stride)[i], act_rows, stride, i,
+                                       acc[r], prepare);
+  for (int r = 0; r < n_rows; ++r)
+    for (int t = 0; t < kTileTokens; ++t) out[kTileTokens * r + t] = hsum8(acc[r][t]);
+}
+
+constexpr auto kPrepareQ3_K = [](const BlockQ3_K& b, __m256i* q, __m256i* scv) {
+  int sc[16];
+  unpack_q3_k(b, q);
+  q3_scales(b.scales, sc);
+  for (int c = 0; c < 8; ++c) scv[c] = two_scales(sc[2 * c], sc[2 * c + 1]);
+};
+constexpr auto kPrepareQ6_K = [](const BlockQ6_K& b, __m256i* q, __m256i* scv) {
+  unpack_q6_k(b, q);
+  for (int c = 0; c < 8; ++c) scv[c] = two_scales(b.scales[2 * c], b.scales[2 * c + 1]);
+};
+// IQ4_XS multiplies dw * da (not da * dw): the same product, IEEE multiplication commutes.
+constexpr auto kPrepareIQ4_XS = [](const BlockIQ4_XS& b, __m256i* q, __m256i* scv) {
+  unpack_iq4_xs(b, q);
+  for (int c = 0; c < 8; ++c) scv[c] = _mm256_set1_epi16(static_cast<int16_t>(ref::iq4_xs_scale(b, c)));
+};
+
 template <int NT>
 void dot_q3_k(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out) {
-  dot_signed<BlockQ3_K, NT>(n, w, a, stride, out, [](const BlockQ3_K& b, __m256i* q, __m256i* scv) {
-    int sc[16];
-    unpack_q3_k(b, q);
-    q3_scales(b.scales, sc);
-    for (int c = 0; c < 8; ++c) scv[c] = two_scales(sc[2 * c], sc[2 * c + 1]);
-  });
+  dot_signed<BlockQ3_K, NT>(n, w, a, stride, out, kPrepareQ3_K);
 }
 template <int NT>
 void dot_q6_k(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out) {
-  dot_signed<BlockQ6_K, NT>(n, w, a, stride, out, [](const BlockQ6_K& b, __m256i* q, __m256i* scv) {
-    unpack_q6_k(b, q);
-    for (int c = 0; c < 8; ++c) scv[c] = two_scales(b.scales[2 * c], b.scales[2 * c + 1]);
-  });
+  dot_signed<BlockQ6_K, NT>(n, w, a, stride, out, kPrepareQ6_K);
 }
-// IQ4_XS multiplies dw * da (not da * dw): the same product, IEEE multiplication commutes.
 template <int NT>
 void dot_iq4_xs(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out) {
-  dot_signed<BlockIQ4_XS, NT>(n, w, a, stride, out, [](const BlockIQ4_XS& b, __m256i* q, __m256i* scv) {
-    unpack_iq4_xs(b, q);
-    for (int c = 0; c < 8; ++c) scv[c] = _mm256_set1_epi16(static_cast<int16_t>(ref::iq4_xs_scale(b, c)));
-  });
+  dot_signed<BlockIQ4_XS, NT>(n, w, a, stride, out, kPrepareIQ4_XS);
+}
+void tile_q3_k(int64_t n, const void* w, size_t ws, int nr, const void* a, size_t as, float* out) {
+  tile_signed<BlockQ3_K>(n, w, ws, nr, a, as, out, kPrepareQ3_K);
+}
+void tile_q6_k(int64_t n, const void* w, size_t ws, int nr, const void* a, size_t as, float* out) {
+  tile_signed<BlockQ6_K>(n, w, ws, nr, a, as, out, kPrepareQ6_K);
+}
+void tile_iq4_xs(int64_t n, const void* w, size_t ws, int nr, const void* a, size_t as, float* out) {
+  tile_signed<BlockIQ4_XS>(n, w, ws, nr, a, as, out, kPrepareIQ4_XS);
 }
 
 // Q4_K (recipe 10: min term in four lanes) and Q5_K (recipe 9: one fused scalar per block).
-template <typename Block, void (*Unpack)(const Block&, __m256i*), bool kFourLaneMins, int NT>
-void dot_k4(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out) {
-  const auto* x = static_cast<const Block*>(w);
+// The running sums of one weight row against NT activation rows.
+template <int NT>
+struct K4Sums {
   __m256 acc[NT];
   __m128 accm[NT];
   float summs[NT];
-  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps(), accm[t] = _mm_setzero_ps(), summs[t] = 0;
-  for (int64_t i = 0; i < n / kQK_K; ++i) {
-    __m256i q[8], scv[8];
-    Unpack(x[i], q);
-    uint8_t sc[8], m[8];
-    k4_scales_mins(x[i].scales, sc, m);
-    for (int c = 0; c < 8; ++c) scv[c] = _mm256_set1_epi16(sc[c]);
-    // Each min twice as int16 (m0 m0 m1 m1 ...): madd with the 16 bsums gives
-    // mprod[c] = m_c * (bsums[2c] + bsums[2c+1]) in lane c.
-    uint64_t m8;
-    std::memcpy(&m8, m, 8);
-    const __m128i m_bytes = _mm_cvtsi64_si128(static_cast<int64_t>(m8));
-    const __m256i m16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m_bytes, m_bytes));
-    const float dw = load_f16(x[i].d), dmw = load_f16(x[i].dmin);
-    for (int t = 0; t < NT; ++t) {
-      const BlockQ8_K& y = act(a, stride, t, i);
-      const __m256i mprod = _mm256_madd_epi16(m16, load256(y.bsums));
-      const __m256i L = scaled_lane_sums<false>(q, y, scv);
-      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(y.d * dw), _mm256_cvtepi32_ps(L), acc[t]);
-      const float dmin = -y.d * dmw;
-      // prod_k = mprod[2k] + mprod[2k+1], k < 4
-      const __m128i prod = _mm_hadd_epi32(_mm256_castsi256_si128(mprod), _mm256_extracti128_si256(mprod, 1));
-      if constexpr (kFourLaneMins) {
-        accm[t] = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(prod), accm[t]);
-      } else {
-        const __m128i h2 = _mm_add_epi32(prod, _mm_unpackhi_epi64(prod, prod));
-        const int32_t H = _mm_cvtsi128_si32(_mm_add_epi32(h2, _mm_shuffle_epi32(h2, 1)));
-        summs[t] = std::fma(dmin, static_cast<float>(H), summs[t]);
-      }
+  void zero() {
+    for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps(), accm[t] = _mm_setzero_ps(), summs[t] = 0;
+  }
+};
+
+template <typename Block, void (*Unpack)(const Block&, __m256i*), bool kFourLaneMins, int NT>
+[[gnu::always_inline]] inline void k4_block(const Block& x, const uint8_t* a, size_t stride, int64_t i, K4Sums<NT>& s) {
+  __m256i q[8], scv[8];
+  Unpack(x, q);
+  uint8_t sc[8], m[8];
+  k4_scales_mins(x.scales, sc, m);
+  for (int c = 0; c < 8; ++c) scv[c] = _mm256_set1_epi16(sc[c]);
+  // Each min twice as int16 (m0 m0 m1 m1 ...): madd with the 16 bsums gives
+  // mprod[c] = m_c * (bsums[2c] + bsums[2c+1]) in lane c.
+  uint64_t m8;
+  std::memcpy(&m8, m, 8);
+  const __m128i m_bytes = _mm_cvtsi64_si128(static_cast<int64_t>(m8));
+  const __m256i m16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m_bytes, m_bytes));
+  // (-y.d) * dmw, the reference's product, equals y.d * (-dmw) exactly: rounding is symmetric.
+  const float dw = load_f16(x.d), neg_dmw = -load_f16(x.dmin);
+  for (int t = 0; t < NT; ++t) {
+    const BlockQ8_K& y = act(a, stride, t, i);
+    const __m256i mprod = _mm256_madd_epi16(m16, load256(y.bsums));
+    const __m256i L = scaled_lane_sums<false>(q, y, scv);
+    s.acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(y.d * dw), _mm256_cvtepi32_ps(L), s.acc[t]);
+    const float dmin = y.d * neg_dmw;
+    // prod_k = mprod[2k] + mprod[2k+1], k < 4
+    const __m128i prod = _mm_hadd_epi32(_mm256_castsi256_si128(mprod), _mm256_extracti128_si256(mprod, 1));
+    if constexpr (kFourLaneMins) {
+      s.accm[t] = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(prod), s.accm[t]);
+    } else {
+      const __m128i h2 = _mm_add_epi32(prod, _mm_unpackhi_epi64(prod, prod));
+      const int32_t H = _mm_cvtsi128_si32(_mm_add_epi32(h2, _mm_shuffle_epi32(h2, 1)));
+      s.summs[t] = std::fma(dmin, static_cast<float>(H), s.summs[t]);
     }
   }
+}
+
+template <bool kFourLaneMins, int NT>
+inline void k4_finish(K4Sums<NT>& s, float* out) {
   for (int t = 0; t < NT; ++t) {
     if constexpr (kFourLaneMins) {
-      const __m128 u = _mm_add_ps(accm[t], _mm_movehl_ps(accm[t], accm[t]));  // (m0 + m2), (m1 + m3)
-      summs[t] = _mm_cvtss_f32(_mm_add_ss(u, _mm_movehdup_ps(u)));
+      const __m128 u = _mm_add_ps(s.accm[t], _mm_movehl_ps(s.accm[t], s.accm[t]));  // (m0 + m2), (m1 + m3)
+      s.summs[t] = _mm_cvtss_f32(_mm_add_ss(u, _mm_movehdup_ps(u)));
     }
-    out[t] = hsum8(acc[t]) + summs[t];
+    out[t] = hsum8(s.acc[t]) + s.summs[t];
   }
+}
+
+template <typename Block, void (*Unpack)(const Block&, __m256i*), bool kFourLaneMins, int NT>
+void dot_k4(int64_t n, const void* w, const uint8_t* a, size_t stride, float* out) {
+  const auto* x = static_cast<const Block*>(w);
+  K4Sums<NT> s;
+  s.zero();
+  for (int64_t i = 0; i < n / kQK_K; ++i) k4_block<Block, Unpack, kFourLaneMins, NT>(x[i], a, stride, i, s);
+  k4_finish<kFourLaneMins>(s, out);
+}
+
+template <typename Block, void (*Unpack)(const Block&, __m256i*), bool kFourLaneMins>
+void tile_k4(int64_t n, const void* w, size_t w_stride, int n_rows, const void* a, size_t stride, float* out) {
+  const auto* rows = static_cast<const uint8_t*>(w);
+  const auto* act_rows = static_cast<const uint8_t*>(a);
+  K4Sums<kTileTokens> s[kMaxTileRows];
+  for (int r = 0; r < n_rows; ++r) s[r].zero();
+  for (int64_t i = 0; i < n / kQK_K; ++i)
+    for (int r = 0; r < n_rows; ++r)
+      k4_block<Block, Unpack, kFourLaneMins, kTileTokens>(reinterpret_cast<const Block*>(rows + r * w_stride)[i],
+                                                          act_rows, stride, i, s[r]);
+  for (int r = 0; r < n_rows; ++r) k4_finish<kFourLaneMins>(s[r], out + kTileTokens * r);
 }
 
 template <int NT>
@@ -376,14 +441,14 @@ void quantize_act_q8_k(const float* src, void* dst, int64_t n) {
 std::span<const QuantKernel> k_quant_kernels() {
   static constexpr QuantKernel kKernels[] = {
       {Isa::kAvx2, GgmlType::kQ2_K, dequantize_q2_k, one<dot_q2_k<1>>, nullptr, four<dot_q2_k<4>>},
-      {Isa::kAvx2, GgmlType::kQ3_K, dequantize_q3_k, one<dot_q3_k<1>>, nullptr, four<dot_q3_k<4>>},
-      {Isa::kAvx2, GgmlType::kQ4_K, dequantize_k4<BlockQ4_K, unpack_q4_k>, one<dot_q4_k<1>>, nullptr,
-       four<dot_q4_k<4>>},
-      {Isa::kAvx2, GgmlType::kQ5_K, dequantize_k4<BlockQ5_K, unpack_q5_k>, one<dot_q5_k<1>>, nullptr,
-       four<dot_q5_k<4>>},
-      {Isa::kAvx2, GgmlType::kQ6_K, dequantize_q6_k, one<dot_q6_k<1>>, nullptr, four<dot_q6_k<4>>},
+      {Isa::kAvx2, GgmlType::kQ3_K, dequantize_q3_k, one<dot_q3_k<1>>, nullptr, four<dot_q3_k<4>>, tile_q3_k},
+      {Isa::kAvx2, GgmlType::kQ4_K, dequantize_k4<BlockQ4_K, unpack_q4_k>, one<dot_q4_k<1>>, nullptr, four<dot_q4_k<4>>,
+       tile_k4<BlockQ4_K, unpack_q4_k, true>},
+      {Isa::kAvx2, GgmlType::kQ5_K, dequantize_k4<BlockQ5_K, unpack_q5_k>, one<dot_q5_k<1>>, nullptr, four<dot_q5_k<4>>,
+       tile_k4<BlockQ5_K, unpack_q5_k, false>},
+      {Isa::kAvx2, GgmlType::kQ6_K, dequantize_q6_k, one<dot_q6_k<1>>, nullptr, four<dot_q6_k<4>>, tile_q6_k},
       {Isa::kAvx2, GgmlType::kQ8_K, dequantize_q8_k, nullptr, quantize_act_q8_k, nullptr},
-      {Isa::kAvx2, GgmlType::kIQ4_XS, dequantize_iq4_xs, one<dot_iq4_xs<1>>, nullptr, four<dot_iq4_xs<4>>},
+      {Isa::kAvx2, GgmlType::kIQ4_XS, dequantize_iq4_xs, one<dot_iq4_xs<1>>, nullptr, four<dot_iq4_xs<4>>, tile_iq4_xs},
   };
   return kKernels;
 }
