@@ -274,9 +274,15 @@ constexpr auto kPrepareQ3_K = [](const BlockQ3_K& b, __m256i* q, __m256i* scv) {
   q3_scales(b.scales, sc);
   for (int c = 0; c < 8; ++c) scv[c] = two_scales(sc[2 * c], sc[2 * c + 1]);
 };
+// Chunk c's scale vector (scales 2c and 2c+1, each in eight int16 lanes) in two instructions:
+// a byte shuffle of the sixteen int8 scales, then sign extension.
 constexpr auto kPrepareQ6_K = [](const BlockQ6_K& b, __m256i* q, __m256i* scv) {
   unpack_q6_k(b, q);
-  for (int c = 0; c < 8; ++c) scv[c] = two_scales(b.scales[2 * c], b.scales[2 * c + 1]);
+  const __m128i scales = load128(b.scales);
+  for (int c = 0; c < 8; ++c) {
+    const __m128i pick = _mm_set_epi64x(0x0101010101010101LL * (2 * c + 1), 0x0101010101010101LL * (2 * c));
+    scv[c] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales, pick));
+  }
 };
 // IQ4_XS multiplies dw * da (not da * dw): the same product, IEEE multiplication commutes.
 constexpr auto kPrepareIQ4_XS = [](const BlockIQ4_XS& b, __m256i* q, __m256i* scv) {
@@ -324,7 +330,12 @@ template <typename Block, void (*Unpack)(const Block&, __m256i*), bool kFourLane
   Unpack(x, q);
   uint8_t sc[8], m[8];
   k4_scales_mins(x.scales, sc, m);
-  for (int c = 0; c < 8; ++c) scv[c] = _mm256_set1_epi16(sc[c]);
+  uint64_t sc8;
+  std::memcpy(&sc8, sc, 8);
+  const __m128i sc_bytes = _mm_cvtsi64_si128(static_cast<int64_t>(sc8));
+  // Scale c in every int16 lane: a byte shuffle and a zero extension.
+  for (int c = 0; c < 8; ++c)
+    scv[c] = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(sc_bytes, _mm_set1_epi8(static_cast<char>(c))));
   // Each min twice as int16 (m0 m0 m1 m1 ...): madd with the 16 bsums gives
   // mprod[c] = m_c * (bsums[2c] + bsums[2c+1]) in lane c.
   uint64_t m8;
