@@ -33,6 +33,15 @@ std::string role_of(std::string_view media) {
   return std::string(media);
 }
 
+// The message without the "<path>: " the reader put in front, since the report already names
+// the file at the start of the line.
+std::string without_path(std::string message, const fs::path& path) {
+  const std::string prefix = path.string() + ": ";
+  for (size_t at = message.find(prefix); at != std::string::npos; at = message.find(prefix, at))
+    message.erase(at, prefix.size());
+  return message;
+}
+
 // One blob to check: what the manifests say about it and who uses it.
 struct BlobUse {
   std::string digest;  // "sha256:<hex>"
@@ -64,7 +73,7 @@ BlobState check_blob(const fs::path& path, bool gguf) {
     return st;
   }
   st.digest = "sha256:" + *hex;
-  if (gguf && !GgufFile::open(path).ok()) st.gguf_problem = describe_non_gguf(path);
+  if (gguf && !GgufFile::open(path).ok()) st.gguf_problem = without_path(describe_non_gguf(path), path);
   return st;
 }
 
@@ -99,10 +108,11 @@ class Verifier {
     m.manifest_path = entry.path;
     auto stored = read_manifest(entry.path);
     if (!stored.ok()) {
-      m.problems.push_back({ProblemKind::kManifestUnparsable,
-                            entry.path,
-                            fmt::format("manifest does not parse: {}", stored.error().to_string()),
-                            {m.name}});
+      m.problems.push_back(
+          {ProblemKind::kManifestUnparsable,
+           entry.path,
+           fmt::format("manifest does not parse: {}", without_path(stored.error().to_string(), entry.path)),
+           {m.name}});
       return;
     }
     std::vector<const Layer*> layers{&stored->manifest.config};

@@ -91,6 +91,7 @@ TEST(Verify, TruncatedModelBlobIsADigestMismatchAndATruncatedGguf) {
               HasSubstr(fmt::format("{} bytes, the manifest says {}", f.gguf.size() - 64, f.gguf.size())));
   EXPECT_EQ(m.problems[1].kind, ProblemKind::kBadGguf);
   EXPECT_THAT(m.problems[1].detail, HasSubstr("truncated or damaged GGUF"));
+  EXPECT_THAT(m.problems[1].detail, ::testing::Not(HasSubstr(f.model_blob.string())));  // named once, up front
   EXPECT_FALSE(quick_check(f.store, read_manifest(f.a)->manifest).ok);
 }
 
@@ -117,6 +118,8 @@ TEST(Verify, UnparsableManifestIsNamed) {
   ASSERT_EQ(m.problems.size(), 1u);
   EXPECT_EQ(m.problems[0].kind, ProblemKind::kManifestUnparsable);
   EXPECT_EQ(m.problems[0].file, f.b);
+  EXPECT_THAT(m.problems[0].detail, HasSubstr("manifest does not parse: "));
+  EXPECT_THAT(m.problems[0].detail, ::testing::Not(HasSubstr(f.b.string())));
   EXPECT_TRUE(model(r, "alpha:latest").ok());
   EXPECT_THAT(format_verify_report(r), HasSubstr("2 models checked, 1 broken"));
 }
