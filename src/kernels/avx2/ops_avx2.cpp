@@ -1,7 +1,9 @@
 // AVX2 versions of the row ops. Results agree with ops_scalar.cpp within the tolerances stated in
 // tests/kernels/ops_test.cpp (the exp here is the 8-lane vexpf of engine-spec §5.2, libm's in the
 // reference). RoPE's coefficients and erf-GELU stay scalar: they are cheap or need libm.
+#include <array>
 #include <cmath>
+#include <span>
 #include <limits>
 #include <vector>
 
@@ -216,38 +218,66 @@ struct KvF32 {
   static float load1(T v) { return v; }
 };
 
+// Scores in blocks of eight cells: one max, one rescale of the accumulator and one 8-lane exp per
+// block instead of a libm exp per cell. Masked cells get p = 0.
 template <typename Kv>
 void attend_typed(const AttendArgs& a) {
   using T = typename Kv::T;
   const int64_t hd = a.head_dim, hd8 = hd - hd % 8;
-  std::vector<float> acc(hd, 0.f);
+  // Called per head and query row: no heap allocation for the usual head sizes.
+  std::array<float, 512> acc_small;
+  std::vector<float> acc_large;
+  std::span<float> acc = hd <= 512 ? std::span<float>(acc_small.data(), hd) : (acc_large.resize(hd), acc_large);
+  std::fill(acc.begin(), acc.end(), 0.f);
   float m = -std::numeric_limits<float>::infinity(), l = 0.f;
-  for (int64_t j = 0; j < a.n_kv; ++j) {
+  auto visible = [&](int64_t j) {
     const int32_t pj = a.kv_pos[j];
-    if (pj < 0 || pj > a.q_pos || (a.window > 0 && a.q_pos - pj >= a.window)) continue;
+    return !(pj < 0 || pj > a.q_pos || (a.window > 0 && a.q_pos - pj >= a.window));
+  };
+  auto score = [&](int64_t j) {
     const T* k = static_cast<const T*>(a.k) + j * a.kv_stride;
-    const T* v = static_cast<const T*>(a.v) + j * a.kv_stride;
     __m256 sv = _mm256_setzero_ps();
     for (int64_t d = 0; d < hd8; d += 8) sv = _mm256_fmadd_ps(_mm256_loadu_ps(a.q + d), Kv::load8(k + d), sv);
     float s = hsum8(sv);
     for (int64_t d = hd8; d < hd; ++d) s += a.q[d] * Kv::load1(k[d]);
     s *= a.scale;
     if (a.softcap > 0) s = a.softcap * std::tanh(s / a.softcap);
-    if (s > m) {
-      const float corr = std::exp(m - s);
+    return s;
+  };
+  for (int64_t j0 = 0; j0 < a.n_kv; j0 += 8) {
+    alignas(32) float s[8];
+    alignas(32) int32_t valid[8];
+    float block_max = -std::numeric_limits<float>::infinity();
+    bool any = false;
+    for (int u = 0; u < 8; ++u) {
+      const int64_t j = j0 + u;
+      valid[u] = j < a.n_kv && visible(j) ? -1 : 0;
+      s[u] = valid[u] ? score(j) : -std::numeric_limits<float>::max();
+      if (valid[u]) block_max = std::max(block_max, s[u]), any = true;
+    }
+    if (!any) continue;
+    if (block_max > m) {
+      const float corr = std::exp(m - block_max);
       const __m256 vc = _mm256_set1_ps(corr);
       for (int64_t d = 0; d < hd8; d += 8)
         _mm256_storeu_ps(acc.data() + d, _mm256_mul_ps(_mm256_loadu_ps(acc.data() + d), vc));
       for (int64_t d = hd8; d < hd; ++d) acc[d] *= corr;
       l *= corr;
-      m = s;
+      m = block_max;
     }
-    const float p = std::exp(s - m);
-    l += p;
-    const __m256 vp = _mm256_set1_ps(p);
-    for (int64_t d = 0; d < hd8; d += 8)
-      _mm256_storeu_ps(acc.data() + d, _mm256_fmadd_ps(vp, Kv::load8(v + d), _mm256_loadu_ps(acc.data() + d)));
-    for (int64_t d = hd8; d < hd; ++d) acc[d] += p * Kv::load1(v[d]);
+    alignas(32) float p[8];
+    const __m256 e = vexpf(_mm256_sub_ps(_mm256_load_ps(s), _mm256_set1_ps(m)));
+    _mm256_store_ps(p,
+                    _mm256_and_ps(e, _mm256_castsi256_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(valid)))));
+    for (int u = 0; u < 8; ++u) {
+      if (!valid[u]) continue;
+      l += p[u];
+      const T* v = static_cast<const T*>(a.v) + (j0 + u) * a.kv_stride;
+      const __m256 vp = _mm256_set1_ps(p[u]);
+      for (int64_t d = 0; d < hd8; d += 8)
+        _mm256_storeu_ps(acc.data() + d, _mm256_fmadd_ps(vp, Kv::load8(v + d), _mm256_loadu_ps(acc.data() + d)));
+      for (int64_t d = hd8; d < hd; ++d) acc[d] += p[u] * Kv::load1(v[d]);
+    }
   }
   const float inv = l > 0 ? 1.f / l : 0.f;
   for (int64_t d = 0; d < hd; ++d) a.out[d] = acc[d] * inv;
