@@ -1,6 +1,9 @@
 // create_model, the blob store and the store operations (list, cp, rm, prune) on temporary stores.
-#include <gtest/gtest.h>
+#include "store/create.h"
+
 #include <sys/stat.h>
+
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
@@ -9,7 +12,6 @@
 #include "base/sha256.h"
 #include "gguf/writer.h"
 #include "store/blob_store.h"
-#include "store/create.h"
 #include "store/modelfile.h"
 #include "store/ops.h"
 #include "testing/testing.h"
@@ -38,7 +40,9 @@ void write(const fs::path& p, const std::string& bytes) {
   std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes;
 }
 
-std::string read(const fs::path& p) { return testing::read_file(p); }
+std::string read(const fs::path& p) {
+  return testing::read_file(p);
+}
 
 std::string sha(const std::string& s) {
   return "sha256:" + Sha256::hex_of(std::as_bytes(std::span(s.data(), s.size())));
@@ -68,7 +72,8 @@ class CreateTest : public ::testing::Test {
   }
   size_t blob_count() {
     size_t n = 0;
-    for (const auto& e : fs::directory_iterator(store_.blobs_dir())) n += is_blob_file_name(e.path().filename().string());
+    for (const auto& e : fs::directory_iterator(store_.blobs_dir()))
+      n += is_blob_file_name(e.path().filename().string());
     return n;
   }
 };
@@ -83,10 +88,10 @@ TEST_F(CreateTest, FromGgufFileFillsLayersAndConfigLikeOllama) {
   Manifest m = manifest("mine");
   std::vector<std::string> types;
   for (const auto& l : m.layers) types.push_back(l.media_type);
-  EXPECT_EQ(types, (std::vector<std::string>{std::string(kMediaModel), std::string(kMediaTemplate),
-                                             std::string(kMediaSystem), std::string(kMediaLicense),
-                                             std::string(kMediaLicense), std::string(kMediaParams),
-                                             std::string(kMediaMessages)}));
+  EXPECT_EQ(types,
+            (std::vector<std::string>{std::string(kMediaModel), std::string(kMediaTemplate), std::string(kMediaSystem),
+                                      std::string(kMediaLicense), std::string(kMediaLicense), std::string(kMediaParams),
+                                      std::string(kMediaMessages)}));
   EXPECT_EQ(m.layers[0].digest, sha(g));
   EXPECT_EQ(m.layers[0].size, static_cast<int64_t>(g.size()));
   EXPECT_EQ(m.layers[0].from, store_.blob_path(sha(g)).string());  // Ollama records the blob path
@@ -171,7 +176,8 @@ TEST_F(CreateTest, NonGgufFilesSayWhatTheyLookLike) {
 
 TEST_F(CreateTest, FromExistingModelInheritsThenOverrides) {
   write(src_ / "m.gguf", gguf_bytes(5));
-  ASSERT_TRUE(create("base", "FROM m.gguf\nSYSTEM old\nPARAMETER temperature 0.5\nPARAMETER top_k 20\nLICENSE L\n").ok());
+  ASSERT_TRUE(
+      create("base", "FROM m.gguf\nSYSTEM old\nPARAMETER temperature 0.5\nPARAMETER top_k 20\nLICENSE L\n").ok());
   ASSERT_TRUE(create("child", "FROM Base\nSYSTEM new\nPARAMETER temperature 0.9\n").ok());
   Manifest base = manifest("base"), child = manifest("child");
   EXPECT_EQ(child.layers[0].digest, base.layers[0].digest);
