@@ -182,6 +182,33 @@ TEST_F(StoreCliTest, CreateErrors) {
   EXPECT_FALSE(fs::exists(root() / "manifests" / "registry.ollama.ai" / "library" / "x"));
 }
 
+// A full disk (simulated with a file size limit: writes past it fail with EFBIG, like ENOSPC)
+// leaves the store as it was: the old model intact, no new manifest, no temporary files.
+TEST_F(StoreCliTest, FullDiskLeavesTheStoreAsItWas) {
+  StoreEnv env(root());
+  ASSERT_EQ(run_corral("create m -f " + q(dir_ / "src" / "Modelfile")).exit_code, 0);
+  std::string manifest = testing::read_file(root() / "manifests/registry.ollama.ai/library/m/latest");
+  GgufWriter w;
+  w.set("general.architecture", "llama");
+  ASSERT_TRUE(w.add_tensor("token_embd.weight", GgmlType::kF32, {1024, 512},
+                           std::vector<std::byte>(1024 * 512 * 4, std::byte{3}))
+                  .ok());
+  ASSERT_TRUE(w.write_file(dir_ / "src" / "big.gguf").ok());
+  write(dir_ / "src" / "Big", "FROM ./big.gguf\n");
+  std::string cmd = std::string("sh -c \"trap '' XFSZ; ulimit -f 1024; CORRAL_STORE_COPY=1 exec '") + CORRAL_BINARY +
+                    "' create m -f " + q(dir_ / "src" / "Big") + " 2>" + q(dir_ / "err") + "\"";
+  int status = std::system(cmd.c_str());
+  EXPECT_NE(status, 0);
+  EXPECT_NE(testing::read_file(dir_ / "err").find("write failed"), std::string::npos)
+      << testing::read_file(dir_ / "err");
+  EXPECT_EQ(testing::read_file(root() / "manifests/registry.ollama.ai/library/m/latest"), manifest);
+  auto list = run_corral("list").out;
+  EXPECT_NE(list.find("m:latest"), std::string::npos) << list;
+  EXPECT_EQ(list.find("broken"), std::string::npos) << list;
+  for (const auto& e : fs::directory_iterator(root() / "blobs"))
+    EXPECT_EQ(e.path().filename().string().rfind("sha256-", 0), 0u) << e.path();
+}
+
 TEST_F(StoreCliTest, PruneKeepsWhatIsUsed) {
   StoreEnv env(root());
   ASSERT_EQ(run_corral("create m -f " + q(dir_ / "src" / "Modelfile")).exit_code, 0);
