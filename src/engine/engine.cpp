@@ -7,12 +7,10 @@
 #include "models/registry.h"
 
 namespace corral::engine {
-namespace {
-
 // Cells per layer: num_ctx for full attention; a sliding-window layer keeps a ring big enough
 // for its window plus one batch (a batch's first query still sees its whole window after the
 // batch's own K/V have been written).
-std::vector<int64_t> layer_cells(const models::ModelInfo& info, const EngineOptions& o) {
+std::vector<int64_t> kv_cells(const models::ModelInfo& info, const EngineOptions& o) {
   std::vector<int64_t> cells(info.n_layer, o.num_ctx);
   for (int64_t l = 0; l < info.n_layer; ++l)
     if (info.windows[l] > 0) cells[l] = std::min<int64_t>(o.num_ctx, info.windows[l] + o.num_batch);
@@ -31,7 +29,14 @@ nn::WorkspaceDims workspace_dims(const models::ModelInfo& info, const EngineOpti
   return d;
 }
 
-}  // namespace
+size_t kv_bytes_needed(const models::ModelInfo& info, const EngineOptions& o) {
+  return nn::KvCache::bytes_needed(info.n_head_kv * info.head_dim, kv_cells(info, o), o.num_parallel, o.kv_type);
+}
+
+size_t workspace_bytes_needed(const models::ModelInfo& info, const EngineOptions& o) {
+  return nn::Workspace::bytes_needed(workspace_dims(info, o));
+}
+
 
 Result<std::unique_ptr<Engine>> Engine::load(const std::filesystem::path& path, const EngineOptions& options) {
   if (options.num_ctx < 1 || options.num_batch < 1 || options.num_parallel < 1)
@@ -50,7 +55,7 @@ Engine::Engine(GgufFile file, const EngineOptions& options, std::unique_ptr<mode
       options_(options),
       model_(std::move(model)),
       backend_(make_cpu_backend(options.num_threads)),
-      cache_(model_->info().n_head_kv * model_->info().head_dim, layer_cells(model_->info(), options),
+      cache_(model_->info().n_head_kv * model_->info().head_dim, kv_cells(model_->info(), options),
              options.num_parallel, options.kv_type),
       ws_(workspace_dims(model_->info(), options)),
       seqs_(options.num_parallel) {

@@ -28,6 +28,15 @@ struct EngineOptions {
   nn::KvCacheType kv_type = nn::KvCacheType::kF16;  // F32 as llama.cpp's reference runs; Q8_0 to save memory
 };
 
+// What Engine allocates, as pure functions of the model shape and the options (sched/ plans
+// memory with these, so its KV cache and workspace figures are the engine's own).
+// Cells per layer of the KV cache: num_ctx for full attention, a window + num_batch ring
+// for a sliding-window layer.
+std::vector<int64_t> kv_cells(const models::ModelInfo& info, const EngineOptions& options);
+nn::WorkspaceDims workspace_dims(const models::ModelInfo& info, const EngineOptions& options);
+size_t kv_bytes_needed(const models::ModelInfo& info, const EngineOptions& options);
+size_t workspace_bytes_needed(const models::ModelInfo& info, const EngineOptions& options);
+
 // One token to decode for one slot.
 struct SlotToken {
   int32_t slot = 0;
@@ -43,6 +52,7 @@ class Engine {
   const EngineOptions& options() const { return options_; }
   int64_t n_vocab() const { return model_->info().n_vocab; }
   size_t kv_bytes() const { return cache_.bytes(); }
+  size_t workspace_bytes() const { return ws_.bytes(); }
 
   // Appends tokens to the slot's sequence (positions continue from its length), in num_batch
   // chunks. Returns the logits of every appended token ([n][n_vocab]) when all_logits, else of

@@ -15,9 +15,7 @@ KvCache::KvCache(int64_t kv_dim, std::vector<int64_t> cells, int32_t n_slots, Kv
     : kv_dim_(kv_dim),
       n_slots_(n_slots),
       type_(type),
-      row_bytes_(type == KvCacheType::kF32    ? kv_dim * sizeof(float)
-                 : type == KvCacheType::kQ8_0 ? *ggml_row_bytes(GgmlType::kQ8_0, kv_dim)
-                                              : kv_dim * sizeof(uint16_t)) {
+      row_bytes_(row_bytes(kv_dim, type)) {
   int64_t max_cells = 0;
   layers_.resize(cells.size());
   for (size_t l = 0; l < cells.size(); ++l) {
@@ -29,10 +27,35 @@ KvCache::KvCache(int64_t kv_dim, std::vector<int64_t> cells, int32_t n_slots, Kv
     layer.pos.assign(n, -1);
     max_cells = std::max(max_cells, cells[l]);
   }
-  if (type == KvCacheType::kQ8_0) {
-    scratch_k_.resize(static_cast<size_t>(max_cells) * kv_dim);
-    scratch_v_.resize(static_cast<size_t>(max_cells) * kv_dim);
+  const size_t scratch = scratch_bytes(kv_dim, max_cells, type) / (2 * sizeof(float));
+  scratch_k_.resize(scratch);
+  scratch_v_.resize(scratch);
+}
+
+size_t KvCache::row_bytes(int64_t kv_dim, KvCacheType type) {
+  if (type == KvCacheType::kF32) return kv_dim * sizeof(float);
+  if (type == KvCacheType::kQ8_0) return *ggml_row_bytes(GgmlType::kQ8_0, kv_dim);
+  return kv_dim * sizeof(uint16_t);
+}
+
+size_t KvCache::layer_bytes(int64_t kv_dim, int64_t n_cells, int32_t n_slots, KvCacheType type) {
+  const size_t n = static_cast<size_t>(n_slots) * n_cells;
+  return 2 * n * row_bytes(kv_dim, type) + n * sizeof(int32_t);
+}
+
+size_t KvCache::scratch_bytes(int64_t kv_dim, int64_t max_cells, KvCacheType type) {
+  if (type != KvCacheType::kQ8_0) return 0;
+  return 2 * static_cast<size_t>(max_cells) * kv_dim * sizeof(float);
+}
+
+size_t KvCache::bytes_needed(int64_t kv_dim, const std::vector<int64_t>& cells, int32_t n_slots, KvCacheType type) {
+  size_t total = 0;
+  int64_t max_cells = 0;
+  for (int64_t c : cells) {
+    total += layer_bytes(kv_dim, c, n_slots, type);
+    max_cells = std::max(max_cells, c);
   }
+  return total + scratch_bytes(kv_dim, max_cells, type);
 }
 
 uint8_t* KvCache::k(int64_t layer, int32_t slot) {
@@ -120,7 +143,7 @@ int32_t KvCache::reusable_prefix(int32_t n, int32_t filled, const std::vector<in
 size_t KvCache::bytes() const {
   size_t total = 0;
   for (const Layer& l : layers_) total += l.k.size() + l.v.size() + l.pos.size() * sizeof(int32_t);
-  return total;
+  return total + (scratch_k_.size() + scratch_v_.size()) * sizeof(float);
 }
 
 }  // namespace corral::nn

@@ -30,6 +30,17 @@ class KvCache {
   // kv_dim must be a multiple of 32 for Q8_0 (checked by the engine).
   KvCache(int64_t kv_dim, std::vector<int64_t> cells, int32_t n_slots, KvCacheType type = KvCacheType::kF16);
 
+  // Sizes the constructor allocates, for memory planning without allocating (sched/ uses these,
+  // so a plan and a loaded engine agree to the byte).
+  // Bytes of one cell's K (or V) row.
+  static size_t row_bytes(int64_t kv_dim, KvCacheType type);
+  // K, V and positions of one layer of n_cells cells for n_slots slots.
+  static size_t layer_bytes(int64_t kv_dim, int64_t n_cells, int32_t n_slots, KvCacheType type);
+  // The F32 scratch a Q8_0 cache expands one layer into (0 for F16/F32).
+  static size_t scratch_bytes(int64_t kv_dim, int64_t max_cells, KvCacheType type);
+  // Everything: the sum of layer_bytes over the layers plus scratch_bytes.
+  static size_t bytes_needed(int64_t kv_dim, const std::vector<int64_t>& cells, int32_t n_slots, KvCacheType type);
+
   int64_t n_layer() const { return static_cast<int64_t>(layers_.size()); }
   int32_t n_slots() const { return n_slots_; }
   int64_t kv_dim() const { return kv_dim_; }
@@ -53,6 +64,7 @@ class KvCache {
   // min(n, filled), or 0 when a ring layer has already overwritten cells a query at n needs.
   int32_t reusable_prefix(int32_t n, int32_t filled, const std::vector<int32_t>& windows) const;
 
+  // Bytes held (layers and scratch); equals bytes_needed() of the constructor's arguments.
   size_t bytes() const;
 
  private:

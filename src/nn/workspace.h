@@ -2,6 +2,7 @@
 // token). Names follow the forward pass so a debug dump can show them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -19,6 +20,10 @@ struct WorkspaceDims {
 
 struct Workspace {
   explicit Workspace(const WorkspaceDims& dims);
+
+  // Bytes the constructor allocates for these dims (memory planning; one table sizes both).
+  static size_t bytes_needed(const WorkspaceDims& dims);
+  size_t bytes() const;
 
   WorkspaceDims dims;
   std::vector<float> x;       // [tokens][n_embd] residual stream
