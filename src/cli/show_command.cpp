@@ -16,6 +16,7 @@
 #include "store/modelfile.h"
 #include "store/ops.h"
 #include "store/parameters.h"
+#include "template/go_template.h"
 
 namespace corral::cli {
 namespace {
@@ -180,6 +181,24 @@ Result<StoredModel> load_stored(const store::Store& st, const store::ModelName& 
   return m;
 }
 
+// Ollama's capabilities: completion or embedding (a pooling type), tools / insert / thinking from
+// the variables the template uses, vision from a projector layer or vision metadata.
+std::vector<std::pair<std::string, std::string>> capability_rows(const GgufFile& file, const ModelInfo& info,
+                                                                 const store::ModelfileParts& parts) {
+  const auto& md = file.metadata();
+  bool embedding = md.find(info.architecture + ".pooling_type") != nullptr;
+  std::vector<std::pair<std::string, std::string>> rows{{embedding ? "embedding" : "completion", ""}};
+  if (auto t = tmpl::GoTemplate::parse(parts.template_text); !embedding && t.ok() && !parts.template_text.empty()) {
+    if (t->uses("tools")) rows.emplace_back("tools", "");
+    if (t->uses("suffix")) rows.emplace_back("insert", "");
+  }
+  if (!parts.projector_paths.empty() || md.find(info.architecture + ".vision.block_count") != nullptr)
+    rows.emplace_back("vision", "");
+  if (auto t = tmpl::GoTemplate::parse(parts.template_text); t.ok() && t->uses("think"))
+    rows.emplace_back("thinking", "");
+  return rows;
+}
+
 int show_stored(const ShowOptions& opts) {
   auto st = open_store();
   auto name = parse_model_name(opts.target);
@@ -222,6 +241,7 @@ int show_stored(const ShowOptions& opts) {
   auto rows = model_rows(info);
   if (!m->config.requires_version.empty()) rows.emplace_back("requires", m->config.requires_version);
   print_section("Model", rows);
+  print_lines("Capabilities", capability_rows(*file, info, parts));
   if (!parts.params.empty()) {
     std::vector<std::pair<std::string, std::string>> prows;
     std::string text = store::parameters_text(parts.params);

@@ -91,6 +91,7 @@ TEST_F(StoreCliTest, CreateListShowCpRm) {
   EXPECT_TRUE(std::regex_search(r.out, std::regex("context length +4096"))) << r.out;
   EXPECT_TRUE(std::regex_search(r.out, std::regex("quantization +F16"))) << r.out;
   EXPECT_TRUE(std::regex_search(r.out, std::regex("temperature +0.7"))) << r.out;
+  EXPECT_NE(r.out.find("  Capabilities\n    completion\n\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  System\n    You are\n    a test.\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  License\n    Line one\n    Line two\n    ...\n"), std::string::npos) << r.out;
   EXPECT_EQ(run_corral("show mymodel --system").out, "You are\na test.\n");
