@@ -18,21 +18,26 @@ namespace {
 
 struct CreateArgs {
   std::string name;
-  std::string file = "Modelfile";
+  std::string file;  // "" = ./Modelfile, or `FROM .` when there is none
 };
 
 int create(const CreateArgs& args) {
   auto store = open_store();
   auto name = parse_model_name(args.name);
   if (!store || !name) return kExitError;
-  std::filesystem::path path = args.file;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    fmt::print(stderr, "Error: {}: cannot read the Modelfile\n", path.string());
-    return kExitError;
-  }
+  std::filesystem::path path = args.file.empty() ? "Modelfile" : args.file;
   std::ostringstream text;
-  text << in.rdbuf();
+  std::error_code ec;
+  if (args.file.empty() && !std::filesystem::exists(path, ec)) {
+    text << "FROM .\n";  // as Ollama: no -f and no ./Modelfile means the GGUF in this directory
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      fmt::print(stderr, "Error: {}: cannot read the Modelfile\n", path.string());
+      return kExitError;
+    }
+    text << in.rdbuf();
+  }
   auto modelfile = store::parse_modelfile(text.str());
   if (!modelfile.ok()) {
     fmt::print(stderr, "Error: {}: {}\n", path.string(), modelfile.error().to_string());
@@ -67,7 +72,7 @@ void register_create(CLI::App& app, Action& action) {
   auto args = std::make_shared<CreateArgs>();
   auto* cmd = app.add_subcommand("create", "Create a model from a Modelfile");
   cmd->add_option("model", args->name, "Name of the new model, e.g. mymodel or me/mymodel:q4")->required();
-  cmd->add_option("-f,--file", args->file, "The Modelfile (default ./Modelfile)");
+  cmd->add_option("-f,--file", args->file, "The Modelfile (default ./Modelfile; without one, the GGUF in .)");
   cmd->footer(
       "Examples:\n"
       "  printf 'FROM ./model.gguf\\nPARAMETER temperature 0.2\\n' > Modelfile\n"

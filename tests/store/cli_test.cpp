@@ -212,6 +212,17 @@ TEST_F(StoreCliTest, FullDiskLeavesTheStoreAsItWas) {
     EXPECT_EQ(e.path().filename().string().rfind("sha256-", 0), 0u) << e.path();
 }
 
+TEST_F(StoreCliTest, WithoutAModelfileTheGgufInTheCurrentDirectory) {
+  StoreEnv env(root());
+  fs::path only = dir_ / "only";
+  write_gguf(only / "weights.bin");  // the magic decides, not the name
+  std::string cmd = "cd " + q(only) + " && '" + CORRAL_BINARY + "' create here >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  auto r = run_corral("show here");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("architecture +llama"))) << r.out;
+}
+
 TEST_F(StoreCliTest, PruneKeepsWhatIsUsed) {
   StoreEnv env(root());
   ASSERT_EQ(run_corral("create m -f " + q(dir_ / "src" / "Modelfile")).exit_code, 0);
