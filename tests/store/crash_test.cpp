@@ -19,6 +19,7 @@
 
 #include "base/sha256.h"
 #include "gguf/writer.h"
+#include "store/blob_store.h"
 #include "store/layout.h"
 #include "store/manifest.h"
 #include "testing/testing.h"
@@ -182,6 +183,48 @@ TEST(StoreCrash, ConcurrentCreateAndRmProcesses) {
     }
     EXPECT_EQ(check_store(store), "") << "round " << round;
   }
+  ::unsetenv("CORRAL_MODELS");
+}
+
+// While one process holds the store lock, another's rm, cp and create wait for it.
+TEST(StoreCrash, MutatingCommandsWaitForTheStoreLock) {
+  testing::TempDir dir;
+  Store store(dir.path() / "models");
+  GgufWriter w;
+  w.set("general.architecture", "llama");
+  ASSERT_TRUE(
+      w.add_tensor("token_embd.weight", GgmlType::kF32, {64, 4}, std::vector<std::byte>(64 * 4 * 4, std::byte{1}))
+          .ok());
+  ASSERT_TRUE(w.write_file(dir / "model.gguf").ok());
+  std::ofstream(dir / "Modelfile") << "FROM " << (dir / "model.gguf").string() << "\n";
+  ::setenv("CORRAL_MODELS", store.root().c_str(), 1);
+  ASSERT_FALSE(run_and_kill({"create", "m", "-f", (dir / "Modelfile").string()}, std::nullopt));
+  for (std::vector<std::string> args : {std::vector<std::string>{"cp", "m", "m2"}, std::vector<std::string>{"rm", "m"},
+                                        std::vector<std::string>{"create", "m3", "-f", (dir / "Modelfile").string()}}) {
+    auto lock = StoreLock::acquire(store);
+    ASSERT_TRUE(lock.ok());
+    std::fflush(nullptr);
+    std::cout.flush();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      std::vector<char*> argv{const_cast<char*>(CORRAL_BINARY)};
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      std::freopen("/dev/null", "w", stdout);
+      std::freopen("/dev/null", "w", stderr);
+      ::execv(CORRAL_BINARY, argv.data());
+      ::_exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    int status = 0;
+    EXPECT_EQ(::waitpid(pid, &status, WNOHANG), 0) << args[0] << " did not wait for the lock";
+    { auto released = std::move(*lock); }  // unlock
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << args[0];
+  }
+  EXPECT_FALSE(store.find(*ModelName::parse("m")).has_value());
+  EXPECT_TRUE(store.find(*ModelName::parse("m2")).has_value());
+  EXPECT_TRUE(store.find(*ModelName::parse("m3")).has_value());
   ::unsetenv("CORRAL_MODELS");
 }
 
