@@ -188,6 +188,7 @@ void dot_32(int64_t n, const void* w, const uint8_t* a, size_t stride, float* ou
   float summs[NT];
   for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps(), summs[t] = 0;
   for (int64_t i = 0; i < n / kQK; ++i) {
+    prefetch_ahead(x + i);
     const __m256i q = T::unpack(x[i]);
     const float dw = load_f16(x[i].d);
     for (int t = 0; t < NT; ++t) {

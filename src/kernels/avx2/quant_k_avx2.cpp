@@ -186,16 +186,6 @@ void dequantize_q8_k(const void* src, float* dst, int64_t n) {
 // Each kernel takes NT activation rows (a + t * stride): the weight super-blocks are unpacked and
 // their scales decoded once for all NT rows; every result is bit-identical to the NT = 1 case.
 
-// Weight rows are streamed once per token: asking for the lines a few blocks ahead keeps more
-// memory reads in flight than the hardware prefetcher does on its own. Prefetching past the end of
-// the matrix is harmless (a prefetch never faults).
-template <typename Block>
-[[gnu::always_inline]] inline void prefetch_ahead(const Block* b) {
-  constexpr size_t kAhead = 1536;
-  const char* p = reinterpret_cast<const char*>(b) + kAhead;
-  for (size_t off = 0; off < sizeof(Block); off += 64) _mm_prefetch(p + off, _MM_HINT_T0);
-}
-
 inline const BlockQ8_K& act(const uint8_t* a, size_t stride, int t, int64_t i) {
   return reinterpret_cast<const BlockQ8_K*>(a + t * stride)[i];
 }
