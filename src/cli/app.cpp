@@ -28,6 +28,7 @@ int run(int argc, char** argv) {
   register_list(app, action);
   register_cp(app, action);
   register_rm(app, action);
+  register_fit(app, action);
 
   try {
     app.parse(argc, argv);
