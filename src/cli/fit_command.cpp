@@ -109,7 +109,9 @@ void print_text(const Plan& p) {
 
   fmt::print("\nPlan\n  {:<6} {:<28} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "DEVICE", "HOLDS", "WEIGHTS", "KV CACHE",
              "COMPUTE", "RESERVE", "TOTAL");
-  for (size_t i = p.placement.devices.size(); i-- > 0;) {
+  // GPUs first (they hold the last layers), the CPU last.
+  for (size_t k = 1; k <= p.placement.devices.size(); ++k) {
+    const size_t i = k % p.placement.devices.size();
     const auto& d = p.placement.devices[i];
     if (i > 0 && d.total() == 0) continue;
     fmt::print("  {:<6} {:<28} {:>10} {:>10} {:>10} {:>10} {:>10}\n", d.device.id, what_device_holds(d, i == 0),

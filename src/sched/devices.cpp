@@ -141,9 +141,12 @@ std::vector<Device> apply_visibility(const std::vector<Device>& gpus, const Env&
     std::string note = fmt::format("{}=\"{}\"", var.name, *raw);
     if (vis.mode == Visibility::Mode::kNone)
       note += fmt::format(" hides every {} ({})", what, vis.why);
-    else if (vis.mode == Visibility::Mode::kList)
-      note += fmt::format(" selects {} {}{}", what, fmt::join(vis.indices, ","),
-                          vis.uuids.empty() ? "" : fmt::format(" {}", fmt::join(vis.uuids, ",")));
+    else if (vis.mode == Visibility::Mode::kList) {
+      std::vector<std::string> listed;
+      for (int i : vis.indices) listed.push_back(std::to_string(i));
+      listed.insert(listed.end(), vis.uuids.begin(), vis.uuids.end());
+      note += fmt::format(" selects {} {}", what, fmt::join(listed, ","));
+    }
     if (!vis.why.empty() && vis.mode == Visibility::Mode::kList) note += fmt::format(" ({})", vis.why);
     if (!hidden.empty()) note += fmt::format("; hidden: {}", fmt::join(hidden, ", "));
     if (gpus.empty()) note += "; no GPU is discoverable here anyway, so models run on the CPU";

@@ -75,6 +75,14 @@ TEST(VisibilityTest, FiltersByLibraryAndExplains) {
   kept = apply_visibility(three_gpus(), env_of({{"GGML_VK_VISIBLE_DEVICES", "cccc"}}), notes);
   EXPECT_EQ(kept.size(), 3u);
   notes.clear();
+  kept = apply_visibility(three_gpus(), env_of({{"CUDA_VISIBLE_DEVICES", " 'bbbb', 0 "}}), notes);
+  EXPECT_EQ(kept.size(), 3u);
+  EXPECT_NE(notes[0].find("selects cuda GPU 0,bbbb"), std::string::npos) << notes[0];
+  notes.clear();
+  kept = apply_visibility(three_gpus(), env_of({{"CORRAL_VISIBLE_DEVICES", "2"}}), notes);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].id, "GPU2");
+  notes.clear();
   kept = apply_visibility(three_gpus(), env_of({}), notes);
   EXPECT_EQ(kept.size(), 3u);
   EXPECT_TRUE(notes.empty());
