@@ -85,6 +85,7 @@ std::string what_device_holds(const sched::DevicePlan& d, bool is_cpu) {
 
 struct Plan {
   std::string path;
+  std::string shown;  // the path, or "NAME (path)" for a stored model
   sched::ModelShape shape;
   sched::Estimate estimate;
   sched::Inventory inventory;
@@ -96,7 +97,7 @@ struct Plan {
 void print_text(const Plan& p) {
   const auto& e = p.estimate;
   const auto& info = p.shape.info;
-  fmt::print("Model    {} ({}, {} layers, training context {})\n", p.path, info.arch, info.n_layer, info.n_ctx_train);
+  fmt::print("Model    {} ({}, {} layers, training context {})\n", p.shown, info.arch, info.n_layer, info.n_ctx_train);
   fmt::print("Options  num_ctx {}{} · num_parallel {} · num_batch {} · kv_cache {}\n", e.options.num_ctx,
              e.ctx_capped ? " (capped at the training context)" : "", e.options.num_parallel, e.options.num_batch,
              sched::kv_type_name(e.options.kv_type));
@@ -202,6 +203,7 @@ Result<Plan> make_plan(const FitOptions& o) {
   Plan p;
   const Env env;
   CORRAL_ASSIGN_OR_RETURN(p.path, resolve_model(o.model));
+  p.shown = p.path == o.model ? p.path : fmt::format("{} ({})", o.model, p.path);
   CORRAL_ASSIGN_OR_RETURN(GgufFile file, GgufFile::open(p.path));
   CORRAL_ASSIGN_OR_RETURN(p.shape, sched::read_model_shape(file).with_context(p.path));
   p.inventory = sched::discover_devices(env);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <string>
 
 #include "testing/testing.h"
@@ -96,6 +97,27 @@ TEST(FitCommand, NumGpuZeroAndNoGpuRunOnTheCpu) {
         << r.out;
     EXPECT_NE(r.out.find("largest num_ctx that fits entirely on GPU: none"), std::string::npos) << r.out;
   }
+}
+
+TEST(FitCommand, AcceptsAStoredModelName) {
+  const std::string model = (testing::fixtures_dir() / "models" / "gemma3-tiny-gemma3v4k-f32.gguf").string();
+  CORRAL_REQUIRE_FIXTURE(model);
+  testing::TempDir dir;
+  {
+    std::ofstream modelfile(dir / "Modelfile");
+    modelfile << "FROM " << model << "\n";
+  }
+  setenv("CORRAL_MODELS", (dir / "store").c_str(), 1);
+  auto created = testing::run_corral("create tiny -f " + (dir / "Modelfile").string());
+  auto r = testing::run_corral("fit tiny --gpu 2GiB");
+  auto missing = testing::run_corral("fit nosuch");
+  unsetenv("CORRAL_MODELS");
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("Model    tiny (", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("gemma3, 6 layers"), std::string::npos) << r.out;
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("not found"), std::string::npos) << missing.err;
 }
 
 TEST(FitCommand, BadArgumentsAreClearErrors) {
