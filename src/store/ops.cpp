@@ -15,6 +15,7 @@
 #include "base/sha256.h"
 #include "base/sys_error.h"
 #include "store/blob_store.h"
+#include "store/verify.h"
 
 namespace corral::store {
 namespace fs = std::filesystem;
@@ -30,15 +31,7 @@ Result<std::string> read_whole(const fs::path& p) {
 
 // The first problem with the blobs a manifest names, or "".
 std::string blob_problem(const Store& store, const Manifest& m) {
-  std::vector<const Layer*> all{&m.config};
-  for (const auto& l : m.layers) all.push_back(&l);
-  for (const Layer* l : all) {
-    struct stat st {};
-    if (::stat(store.blob_path(l->digest).c_str(), &st) != 0) return "missing blob " + blob_file_name(l->digest);
-    if (st.st_size != l->size)
-      return fmt::format("blob {} has {} bytes, manifest says {}", blob_file_name(l->digest), st.st_size, l->size);
-  }
-  return {};
+  return quick_check(store, m).problem;
 }
 
 void remove_empty_parents(const fs::path& file, const fs::path& stop) {
