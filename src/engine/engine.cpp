@@ -37,7 +37,6 @@ size_t workspace_bytes_needed(const models::ModelInfo& info, const EngineOptions
   return nn::Workspace::bytes_needed(workspace_dims(info, o));
 }
 
-
 Result<std::unique_ptr<Engine>> Engine::load(const std::filesystem::path& path, const EngineOptions& options) {
   if (options.num_ctx < 1 || options.num_batch < 1 || options.num_parallel < 1)
     return Error::format("num_ctx, num_batch and num_parallel must be positive");

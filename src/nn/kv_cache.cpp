@@ -12,10 +12,7 @@
 namespace corral::nn {
 
 KvCache::KvCache(int64_t kv_dim, std::vector<int64_t> cells, int32_t n_slots, KvCacheType type)
-    : kv_dim_(kv_dim),
-      n_slots_(n_slots),
-      type_(type),
-      row_bytes_(row_bytes(kv_dim, type)) {
+    : kv_dim_(kv_dim), n_slots_(n_slots), type_(type), row_bytes_(row_bytes(kv_dim, type)) {
   int64_t max_cells = 0;
   layers_.resize(cells.size());
   for (size_t l = 0; l < cells.size(); ++l) {

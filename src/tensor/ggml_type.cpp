@@ -60,16 +60,19 @@ Result<GgmlTypeTraits> ggml_type_traits(int64_t id) {
   return Error::format("unknown tensor type {}", id);
 }
 
-const GgmlTypeTraits& traits_of(GgmlType type) { return *find_traits(static_cast<int64_t>(type)); }
+const GgmlTypeTraits& traits_of(GgmlType type) {
+  return *find_traits(static_cast<int64_t>(type));
+}
 
-std::string_view ggml_type_name(GgmlType type) { return traits_of(type).name; }
+std::string_view ggml_type_name(GgmlType type) {
+  return traits_of(type).name;
+}
 
 std::optional<GgmlType> ggml_type_from_name(std::string_view name) {
   for (const auto& t : kTypes) {
     bool same = t.name.size() == name.size() &&
-                std::equal(name.begin(), name.end(), t.name.begin(), [](char a, char b) {
-                  return std::toupper(static_cast<unsigned char>(a)) == b;
-                });
+                std::equal(name.begin(), name.end(), t.name.begin(),
+                           [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; });
     if (same) return t.type;
   }
   return std::nullopt;

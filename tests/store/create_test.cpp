@@ -260,7 +260,8 @@ TEST_F(CreateTest, ListMarksBrokenModelsAndKeepsGoing) {
   ASSERT_EQ(problems.size(), 4u);
   EXPECT_EQ(problems["good:latest"], "");
   EXPECT_EQ(problems["nosys:latest"], "missing blob " + blob_file_name(nosys.find_layer(kMediaSystem)->digest));
-  EXPECT_NE(problems["short:latest"].find("is 2 bytes, the manifest says 4"), std::string::npos) << problems["short:latest"];
+  EXPECT_NE(problems["short:latest"].find("is 2 bytes, the manifest says 4"), std::string::npos)
+      << problems["short:latest"];
   EXPECT_EQ(problems["bad:latest"], "manifest does not parse");
 }
 

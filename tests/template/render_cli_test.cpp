@@ -13,7 +13,9 @@ void write(const std::filesystem::path& p, const std::string& text) {
   out << text;
 }
 
-std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+std::string quoted(const std::filesystem::path& p) {
+  return "'" + p.string() + "'";
+}
 
 TEST(DebugRender, JinjaPrintsThePromptOnly) {
   corral::testing::TempDir dir;
@@ -28,7 +30,8 @@ TEST(DebugRender, JinjaPrintsThePromptOnly) {
 
 TEST(DebugRender, GoTemplateWithOllamaValues) {
   corral::testing::TempDir dir;
-  write(dir / "t.gotmpl", "{{ if .System }}S={{ .System }};{{ end }}{{ range .Messages }}{{ .Role }}:{{ .Content }};{{ end }}");
+  write(dir / "t.gotmpl",
+        "{{ if .System }}S={{ .System }};{{ end }}{{ range .Messages }}{{ .Role }}:{{ .Content }};{{ end }}");
   write(dir / "in.json", R"({"system": "sys", "prompt": "question"})");
   auto r = corral::testing::run_corral("debug render --template " + quoted(dir / "t.gotmpl") + " --input " +
                                        quoted(dir / "in.json"));
@@ -57,7 +60,8 @@ TEST(DebugRender, GgufChatTemplate) {
   CORRAL_REQUIRE_FIXTURE(model);
   corral::testing::TempDir dir;
   write(dir / "in.json", R"({"messages": [{"role": "user", "content": "hi"}], "add_generation_prompt": true})");
-  auto r = corral::testing::run_corral("debug render --template " + quoted(model) + " --input " + quoted(dir / "in.json"));
+  auto r =
+      corral::testing::run_corral("debug render --template " + quoted(model) + " --input " + quoted(dir / "in.json"));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
 }

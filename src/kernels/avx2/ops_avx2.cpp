@@ -3,8 +3,8 @@
 // reference). RoPE's coefficients and erf-GELU stay scalar: they are cheap or need libm.
 #include <array>
 #include <cmath>
-#include <span>
 #include <limits>
+#include <span>
 #include <vector>
 
 #include "kernels/avx2/avx2_kernels.h"
