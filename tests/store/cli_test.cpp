@@ -11,6 +11,7 @@
 
 #include "base/sha256.h"
 #include "gguf/writer.h"
+#include "store_builder.h"
 #include "testing/testing.h"
 
 namespace corral {
@@ -191,12 +192,7 @@ TEST_F(StoreCliTest, FullDiskLeavesTheStoreAsItWas) {
   StoreEnv env(root());
   ASSERT_EQ(run_corral("create m -f " + q(dir_ / "src" / "Modelfile")).exit_code, 0);
   std::string manifest = testing::read_file(root() / "manifests/registry.ollama.ai/library/m/latest");
-  GgufWriter w;
-  w.set("general.architecture", "llama");
-  ASSERT_TRUE(w.add_tensor("token_embd.weight", GgmlType::kF32, {1024, 512},
-                           std::vector<std::byte>(1024 * 512 * 4, std::byte{3}))
-                  .ok());
-  ASSERT_TRUE(w.write_file(dir_ / "src" / "big.gguf").ok());
+  ASSERT_NO_FATAL_FAILURE(store::testing_util::write_f32_gguf(dir_ / "src" / "big.gguf", 1024, 512, 3));
   write(dir_ / "src" / "Big", "FROM ./big.gguf\n");
   std::string cmd = std::string("sh -c \"trap '' XFSZ; ulimit -f 1024; CORRAL_STORE_COPY=1 exec '") + CORRAL_BINARY +
                     "' create m -f " + q(dir_ / "src" / "Big") + " 2>" + q(dir_ / "err") + "\"";

@@ -22,6 +22,7 @@
 #include "store/blob_store.h"
 #include "store/layout.h"
 #include "store/manifest.h"
+#include "store_builder.h"
 #include "testing/testing.h"
 
 namespace corral::store {
@@ -145,12 +146,7 @@ TEST(StoreCrash, KilledCreateAndRmLeaveAConsistentStore) {
 TEST(StoreCrash, ConcurrentCreateAndRmProcesses) {
   testing::TempDir dir;
   Store store(dir.path() / "models");
-  GgufWriter w;
-  w.set("general.architecture", "llama");
-  ASSERT_TRUE(w.add_tensor("token_embd.weight", GgmlType::kF32, {1024, 512},
-                           std::vector<std::byte>(1024 * 512 * 4, std::byte{5}))
-                  .ok());
-  ASSERT_TRUE(w.write_file(dir / "model.gguf").ok());
+  ASSERT_NO_FATAL_FAILURE(testing_util::write_f32_gguf(dir / "model.gguf", 1024, 512, 5));
   for (int i = 0; i < 4; ++i)
     std::ofstream(dir / ("Modelfile" + std::to_string(i)))
         << "FROM " << (dir / "model.gguf").string() << "\nSYSTEM s" << i << "\n";
@@ -190,12 +186,7 @@ TEST(StoreCrash, ConcurrentCreateAndRmProcesses) {
 TEST(StoreCrash, MutatingCommandsWaitForTheStoreLock) {
   testing::TempDir dir;
   Store store(dir.path() / "models");
-  GgufWriter w;
-  w.set("general.architecture", "llama");
-  ASSERT_TRUE(
-      w.add_tensor("token_embd.weight", GgmlType::kF32, {64, 4}, std::vector<std::byte>(64 * 4 * 4, std::byte{1}))
-          .ok());
-  ASSERT_TRUE(w.write_file(dir / "model.gguf").ok());
+  ASSERT_NO_FATAL_FAILURE(testing_util::write_f32_gguf(dir / "model.gguf", 64, 4, 1));
   std::ofstream(dir / "Modelfile") << "FROM " << (dir / "model.gguf").string() << "\n";
   ::setenv("CORRAL_MODELS", store.root().c_str(), 1);
   ASSERT_FALSE(run_and_kill({"create", "m", "-f", (dir / "Modelfile").string()}, std::nullopt));

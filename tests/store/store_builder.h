@@ -28,6 +28,15 @@ inline std::string tiny_gguf(int seed = 1) {
   return std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size());
 }
 
+// A llama-labelled GGUF holding one F32 token_embd.weight [ne0, ne1] whose bytes are all `fill`.
+inline void write_f32_gguf(const std::filesystem::path& path, int64_t ne0, int64_t ne1, uint8_t fill) {
+  GgufWriter w;
+  w.set("general.architecture", "llama");
+  std::vector<std::byte> data(static_cast<size_t>(ne0 * ne1 * 4), std::byte{fill});
+  ASSERT_TRUE(w.add_tensor("token_embd.weight", GgmlType::kF32, {ne0, ne1}, std::move(data)).ok());
+  ASSERT_TRUE(w.write_file(path).ok());
+}
+
 inline void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
   std::filesystem::create_directories(path.parent_path());
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
