@@ -97,4 +97,36 @@ nn::AttentionConfig standard_attention(const CommonHParams& hp, bool neox, const
   return cfg;
 }
 
+void bind_pre_norm_layer(TensorBinder& b, const CommonHParams& hp, int64_t il, PreNormLayer& l) {
+  const int64_t d = hp.n_embd, nq = hp.n_head * hp.head_dim, nkv = hp.n_head_kv * hp.head_dim, ff = hp.n_ff;
+  b.set_layer(il);
+  b.bind(l.attn_norm, "attn_norm.weight", {d});
+  b.bind(l.attn.wq, "attn_q.weight", {d, nq});
+  b.bind(l.attn.wk, "attn_k.weight", {d, nkv});
+  b.bind(l.attn.wv, "attn_v.weight", {d, nkv});
+  b.bind(l.attn.wo, "attn_output.weight", {nq, d});
+  b.bind(l.ffn_norm, "ffn_norm.weight", {d});
+  b.bind(l.ffn.gate, "ffn_gate.weight", {d, ff});
+  b.bind(l.ffn.up, "ffn_up.weight", {d, ff});
+  b.bind(l.ffn.down, "ffn_down.weight", {ff, d});
+}
+
+void pre_norm_decoder_forward(Backend& be, const CommonHParams& hp, std::span<const PreNormLayer> layers,
+                              const nn::AttentionConfig& attn, const OutputWeights& out, nn::KvCache& cache,
+                              const nn::BatchView& batch, std::span<const int64_t> out_rows, nn::Workspace& ws) {
+  const int64_t n = batch.n_tokens, d = hp.n_embd;
+  float *x = ws.x.data(), *h = ws.h.data(), *blk = ws.block.data();
+  embed(be, out.token_embd, batch, x);
+  for (size_t il = 0; il < layers.size(); ++il) {
+    const PreNormLayer& l = layers[il];
+    be.rms_norm(x, d, l.attn_norm.f32(), h, d, n, d, hp.eps);                                   // h = RMSNorm(x)
+    nn::attention_block(be, l.attn, attn, cache, static_cast<int64_t>(il), batch, h, blk, ws);  // a = Wo.Attn(h)
+    be.add(blk, x, x, n * d);                                                                   // x1 = a + x
+    be.rms_norm(x, d, l.ffn_norm.f32(), h, d, n, d, hp.eps);                                    // h2 = RMSNorm(x1)
+    nn::ffn_block(be, l.ffn, GatedActivation::kSilu, hp.n_ff, n, h, blk, ws);
+    be.add(blk, x, x, n * d);  // x = FFN(h2) + x1
+  }
+  output_head(be, out, hp.eps, x, d, out_rows, ws);
+}
+
 }  // namespace corral::models

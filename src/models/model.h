@@ -16,6 +16,7 @@
 #include "models/hparams.h"
 #include "nn/attention.h"
 #include "nn/batch.h"
+#include "nn/feed_forward.h"
 #include "nn/kv_cache.h"
 #include "nn/workspace.h"
 
@@ -74,6 +75,21 @@ void embed(Backend& be, const Weight& token_embd, const nn::BatchView& batch, fl
 // Gathers rows out_rows of x, applies the final RMSNorm and the head into ws.logits.
 void output_head(Backend& be, const OutputWeights& w, float eps, const float* x, int64_t n_embd,
                  std::span<const int64_t> out_rows, nn::Workspace& ws);
+
+// The layer of the plain pre-norm decoders (llama, qwen2, qwen3).
+struct PreNormLayer {
+  Weight attn_norm, ffn_norm;
+  nn::AttentionWeights attn;
+  nn::FfnWeights ffn;
+};
+// Binds blk.{il}'s norms, q/k/v/output projections and SwiGLU weights; the architecture binds what
+// it adds (biases, per-head q/k norms) after this.
+void bind_pre_norm_layer(TensorBinder& b, const CommonHParams& hp, int64_t il, PreNormLayer& l);
+// The pre-norm decoder pass: embed; per layer x += Attn(RMSNorm(x)), x += SwiGLU(RMSNorm(x));
+// then the output head for out_rows.
+void pre_norm_decoder_forward(Backend& be, const CommonHParams& hp, std::span<const PreNormLayer> layers,
+                              const nn::AttentionConfig& attn, const OutputWeights& out, nn::KvCache& cache,
+                              const nn::BatchView& batch, std::span<const int64_t> out_rows, nn::Workspace& ws);
 
 // n_vocab from tokenizer.ggml.tokens (or the embedding's row count when absent).
 int64_t vocab_size(const GgufFile& file);

@@ -9,12 +9,6 @@
 namespace corral::models {
 namespace {
 
-struct Layer {
-  Weight attn_norm, ffn_norm;
-  nn::AttentionWeights attn;
-  nn::FfnWeights ffn;
-};
-
 class Qwen3 final : public Model {
  public:
   Status load(const GgufFile& file) {
@@ -32,48 +26,26 @@ class Qwen3 final : public Model {
 
   void forward(Backend& be, nn::KvCache& cache, const nn::BatchView& batch, std::span<const int64_t> out_rows,
                nn::Workspace& ws) const override {
-    const int64_t n = batch.n_tokens, d = hp_.n_embd;
-    float *x = ws.x.data(), *h = ws.h.data(), *blk = ws.block.data();
-    embed(be, out_.token_embd, batch, x);
-    for (int64_t il = 0; il < hp_.n_layer; ++il) {
-      const Layer& l = layers_[il];
-      be.rms_norm(x, d, l.attn_norm.f32(), h, d, n, d, hp_.eps);             // h = RMSNorm(x)
-      nn::attention_block(be, l.attn, attn_, cache, il, batch, h, blk, ws);  // a = Wo.Attn(h; q/k norms)
-      be.add(blk, x, x, n * d);                                              // x1 = a + x
-      be.rms_norm(x, d, l.ffn_norm.f32(), h, d, n, d, hp_.eps);
-      nn::ffn_block(be, l.ffn, GatedActivation::kSilu, hp_.n_ff, n, h, blk, ws);
-      be.add(blk, x, x, n * d);  // x = FFN(RMSNorm(x1)) + x1
-    }
-    output_head(be, out_, hp_.eps, x, d, out_rows, ws);
+    pre_norm_decoder_forward(be, hp_, layers_, attn_, out_, cache, batch, out_rows, ws);
   }
 
  private:
   Status bind(const GgufFile& file) {
     TensorBinder b(file);
-    const int64_t d = hp_.n_embd, hd = hp_.head_dim, nq = hp_.n_head * hd, nkv = hp_.n_head_kv * hd, ff = hp_.n_ff;
     bind_output_weights(b, hp_, info_.n_vocab, out_);
     layers_.resize(hp_.n_layer);
     for (int64_t il = 0; il < hp_.n_layer; ++il) {
-      Layer& l = layers_[il];
-      b.set_layer(il);
-      b.bind(l.attn_norm, "attn_norm.weight", {d});
-      b.bind(l.attn.wq, "attn_q.weight", {d, nq});
-      b.bind(l.attn.wk, "attn_k.weight", {d, nkv});
-      b.bind(l.attn.wv, "attn_v.weight", {d, nkv});
-      b.bind(l.attn.q_norm, "attn_q_norm.weight", {hd});
-      b.bind(l.attn.k_norm, "attn_k_norm.weight", {hd});
-      b.bind(l.attn.wo, "attn_output.weight", {nq, d});
-      b.bind(l.ffn_norm, "ffn_norm.weight", {d});
-      b.bind(l.ffn.gate, "ffn_gate.weight", {d, ff});
-      b.bind(l.ffn.up, "ffn_up.weight", {d, ff});
-      b.bind(l.ffn.down, "ffn_down.weight", {ff, d});
+      PreNormLayer& l = layers_[il];
+      bind_pre_norm_layer(b, hp_, il, l);
+      b.bind(l.attn.q_norm, "attn_q_norm.weight", {hp_.head_dim});
+      b.bind(l.attn.k_norm, "attn_k_norm.weight", {hp_.head_dim});
     }
     return b.finish();
   }
 
   CommonHParams hp_;
   OutputWeights out_;
-  std::vector<Layer> layers_;
+  std::vector<PreNormLayer> layers_;
   nn::AttentionConfig attn_;
 };
 
