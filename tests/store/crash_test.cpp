@@ -62,9 +62,8 @@ std::string check_store(const Store& store) {
   return problems;
 }
 
-// Runs corral with `args` and kills it with SIGKILL after `delay` (never when nullopt). Returns
-// true when it was killed before it finished, false when it exited 0; fails the test otherwise.
-bool run_and_kill(const std::vector<std::string>& args, std::optional<std::chrono::microseconds> delay) {
+// Starts corral with `args`, its output discarded; returns the child's pid.
+pid_t spawn_corral(const std::vector<std::string>& args) {
   std::fflush(nullptr);  // or the child's freopen would write the parent's buffered output again
   std::cout.flush();
   pid_t pid = ::fork();
@@ -77,6 +76,13 @@ bool run_and_kill(const std::vector<std::string>& args, std::optional<std::chron
     ::execv(CORRAL_BINARY, argv.data());
     ::_exit(127);
   }
+  return pid;
+}
+
+// Runs corral with `args` and kills it with SIGKILL after `delay` (never when nullopt). Returns
+// true when it was killed before it finished, false when it exited 0; fails the test otherwise.
+bool run_and_kill(const std::vector<std::string>& args, std::optional<std::chrono::microseconds> delay) {
+  pid_t pid = spawn_corral(args);
   if (delay) {
     std::this_thread::sleep_for(*delay);
     ::kill(pid, SIGKILL);
@@ -158,19 +164,7 @@ TEST(StoreCrash, ConcurrentCreateAndRmProcesses) {
           i % 4 == 3 ? std::vector<std::string>{"rm", "m" + std::to_string(i % 2)}
                      : std::vector<std::string>{"create", "m" + std::to_string(i % 2), "-f",
                                                 (dir / ("Modelfile" + std::to_string(i % 4))).string()};
-      std::fflush(nullptr);
-      std::cout.flush();
-      pid_t pid = ::fork();
-      if (pid == 0) {
-        std::vector<char*> argv{const_cast<char*>(CORRAL_BINARY)};
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        std::freopen("/dev/null", "w", stdout);
-        std::freopen("/dev/null", "w", stderr);
-        ::execv(CORRAL_BINARY, argv.data());
-        ::_exit(127);
-      }
-      pids.push_back(pid);
+      pids.push_back(spawn_corral(args));
     }
     for (pid_t pid : pids) {
       int status = 0;
@@ -194,18 +188,7 @@ TEST(StoreCrash, MutatingCommandsWaitForTheStoreLock) {
                                         std::vector<std::string>{"create", "m3", "-f", (dir / "Modelfile").string()}}) {
     auto lock = StoreLock::acquire(store);
     ASSERT_TRUE(lock.ok());
-    std::fflush(nullptr);
-    std::cout.flush();
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      std::vector<char*> argv{const_cast<char*>(CORRAL_BINARY)};
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      std::freopen("/dev/null", "w", stdout);
-      std::freopen("/dev/null", "w", stderr);
-      ::execv(CORRAL_BINARY, argv.data());
-      ::_exit(127);
-    }
+    pid_t pid = spawn_corral(args);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     int status = 0;
     EXPECT_EQ(::waitpid(pid, &status, WNOHANG), 0) << args[0] << " did not wait for the lock";
