@@ -61,6 +61,8 @@ struct Core : std::enable_shared_from_this<Core> {
   std::list<Waiter*> waiters;                   // FIFO
   std::vector<std::shared_ptr<Entry>> to_stop;  // stopping entries not yet handled
   size_t pending = 0;                           // requests inside acquire() without a slot yet
+  size_t loading = 0;                           // factory calls in progress
+  std::condition_variable loads_cv;             // `loading` dropped
   uint64_t next_seq = 0;
   bool shutdown = false;
   bool reaper_running = true;
@@ -272,6 +274,7 @@ AcquireResult Core::acquire(const LoadSpec& spec, const std::function<bool()>& c
 
 AcquireResult Core::load(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Entry>& entry) {
   const LoadSpec spec = entry->spec;
+  ++loading;
   lock.unlock();
   LoadPlan plan;
   if (planner) {
@@ -292,6 +295,13 @@ AcquireResult Core::load(std::unique_lock<std::mutex>& lock, const std::shared_p
   if (made.ok() && !*made) made = Error("the runner factory returned no runner");
   lock.lock();
   --pending;
+  struct LoadDone {  // at return, after a runner loaded during shutdown was stopped
+    Core& core;
+    ~LoadDone() {
+      --core.loading;
+      core.loads_cv.notify_all();
+    }
+  } done{*this};
   if (!made.ok()) {
     Error error = std::move(made).error();
     LOG_ERROR("model={}: load failed: {}", spec.model_name, error.to_string());
@@ -453,6 +463,11 @@ Scheduler::Scheduler(SchedulerConfig config, RunnerFactory factory, Planner plan
 
 Scheduler::~Scheduler() {
   core_->stop_all();
+  {
+    // The factory and planner may refer to objects that die with the caller: wait for loads.
+    std::unique_lock lock(core_->mu);
+    core_->loads_cv.wait(lock, [&] { return core_->loading == 0; });
+  }
   core_->reaper_thread.join();
 }
 

@@ -148,7 +148,9 @@ class Scheduler {
  public:
   // planner: empty = device_planner(Env()).
   Scheduler(SchedulerConfig config, RunnerFactory factory, Planner planner = {});
-  ~Scheduler();  // fails waiting requests (kShutdown), stops idle runners; busy ones stop at release
+  // Fails waiting requests (kShutdown), waits for loads in progress to finish (their runners are
+  // stopped), stops idle runners; leased ones stop at their release.
+  ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 

@@ -179,6 +179,7 @@ TEST(SchedulerTest, ThirdRequestWaitsForOneOfTwoSlots) {
 TEST(SchedulerTest, QueueFullIsImmediate) {
   World world;
   Scheduler s(config(3, /*max_queue=*/1), fake_factory(world), fake_planner());
+  must_acquire(s, model("b")).release();
   Lease held = must_acquire(s, model("a"));
   auto waiting = std::async(std::launch::async, [&] { return s.acquire(model("a")); });
   ASSERT_TRUE(eventually([&] { return s.queue_depth() == 1; }));
@@ -188,6 +189,8 @@ TEST(SchedulerTest, QueueFullIsImmediate) {
   ASSERT_FALSE(full.ok());
   EXPECT_EQ(full.kind(), AcquireError::kQueueFull);
   EXPECT_EQ(full.error().to_string(), "server busy, please try again.  maximum pending requests exceeded");
+  // A request that needs no waiting is served even with the queue full.
+  EXPECT_TRUE(s.acquire(model("b")).ok());
   held.release();
   ASSERT_EQ(waiting.wait_for(kWait), std::future_status::ready);
   EXPECT_TRUE(waiting.get().ok());
@@ -447,6 +450,22 @@ TEST(SchedulerTest, ShutdownFailsWaitersAndStopsRunners) {
   EXPECT_EQ(world.live, 1);  // the idle one stopped; the leased one lives until its release
   held.release();
   EXPECT_EQ(world.live, 0);
+}
+
+TEST(SchedulerTest, ShutdownWaitsForLoadsInProgress) {
+  World world;
+  world.load_delay_ms = 300;
+  std::future<AcquireResult> loading;
+  {
+    Scheduler s(config(), fake_factory(world), fake_planner());
+    loading = std::async(std::launch::async, [&] { return s.acquire(model("a")); });
+    ASSERT_TRUE(eventually([&] { return world.loads == 1; }));
+  }
+  EXPECT_EQ(world.live, 0);  // the runner that finished loading was stopped, not handed out
+  ASSERT_EQ(loading.wait_for(kWait), std::future_status::ready);
+  AcquireResult r = loading.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.kind(), AcquireError::kShutdown);
 }
 
 // 16 threads acquire random models (some 2 slots) under max_loaded 2, with random keep_alives,
