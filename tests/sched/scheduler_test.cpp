@@ -319,6 +319,47 @@ TEST(SchedulerTest, SpecChangeReloads) {
   EXPECT_EQ(s.loaded()[0].spec.num_ctx, 8192);
 }
 
+TEST(SchedulerTest, SpecChangeIsNotOvertakenByLaterRequests) {
+  World world;
+  Scheduler s(config(), fake_factory(world), fake_planner());
+  Lease held = must_acquire(s, model("a", 1, 4096));
+  std::atomic<int> order{0};
+  int big_done = 0, small_done = 0;
+  auto big = std::async(std::launch::async, [&] {
+    Lease lease = must_acquire(s, model("a", 1, 8192));
+    big_done = ++order;
+    std::this_thread::sleep_for(20ms);
+  });
+  ASSERT_TRUE(eventually([&] { return s.queue_depth() == 1; }));
+  auto small = std::async(std::launch::async, [&] {
+    Lease lease = must_acquire(s, model("a", 1, 4096));  // the loaded spec, but it came later
+    small_done = ++order;
+  });
+  ASSERT_TRUE(eventually([&] { return s.queue_depth() == 2; }));
+  held.release();
+  ASSERT_EQ(big.wait_for(kWait), std::future_status::ready);
+  ASSERT_EQ(small.wait_for(kWait), std::future_status::ready);
+  EXPECT_EQ(big_done, 1);
+  EXPECT_EQ(small_done, 2);
+  EXPECT_EQ(world.loads, 3);  // 4096, 8192, 4096 again
+  EXPECT_EQ(world.max_live, 1);
+}
+
+TEST(SchedulerTest, ConcurrentRequestsShareOneLoad) {
+  World world;
+  world.load_delay_ms = 200;
+  Scheduler s(config(), fake_factory(world), fake_planner());
+  auto first = std::async(std::launch::async, [&] { return s.acquire(model("a", 2)); });
+  auto second = std::async(std::launch::async, [&] { return s.acquire(model("a", 2)); });
+  ASSERT_EQ(first.wait_for(kWait), std::future_status::ready);
+  ASSERT_EQ(second.wait_for(kWait), std::future_status::ready);
+  AcquireResult one = first.get(), two = second.get();
+  ASSERT_TRUE(one.ok() && two.ok());
+  EXPECT_EQ(one.value().runner().pid(), two.value().runner().pid());
+  EXPECT_EQ(world.loads, 1);
+  EXPECT_EQ(s.loaded()[0].busy, 2);
+}
+
 TEST(SchedulerTest, DeadRunnerIsReplaced) {
   World world;
   Scheduler s(config(), fake_factory(world), fake_planner());
@@ -389,7 +430,7 @@ TEST(SchedulerTest, OtherModelsFlowWhileOneLoads) {
   World world;
   Scheduler s(config(), fake_factory(world), fake_planner());
   must_acquire(s, model("a")).release();
-  world.load_delay_ms = 1000;
+  world.load_delay_ms = 600;
   auto slow = std::async(std::launch::async, [&] { return s.acquire(model("b")); });
   ASSERT_TRUE(eventually([&] { return s.queue_depth() == 1; }));  // b is loading
   const auto start = std::chrono::steady_clock::now();
