@@ -473,6 +473,21 @@ TEST(SchedulerTest, UnloadNowOrAtRelease) {
   EXPECT_TRUE(eventually([&] { return world.live == 0; }));
 }
 
+TEST(SchedulerTest, UnloadWhileLoadingStopsAfterTheLoadersRelease) {
+  World world;
+  world.load_delay_ms = 200;
+  Scheduler s(config(), fake_factory(world), fake_planner());
+  auto loading = std::async(std::launch::async, [&] { return s.acquire(model("a")); });
+  ASSERT_TRUE(eventually([&] { return world.loads == 1; }));
+  ASSERT_TRUE(s.unload("/blobs/a").ok());
+  ASSERT_EQ(loading.wait_for(kWait), std::future_status::ready);
+  AcquireResult r = loading.get();
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(s.loaded().size(), 1u);
+  r.value().release();
+  EXPECT_TRUE(eventually([&] { return world.live == 0 && s.loaded().empty(); }));
+}
+
 TEST(SchedulerTest, ShutdownFailsWaitersAndStopsRunners) {
   World world;
   std::future<AcquireResult> waiting;
@@ -554,6 +569,64 @@ TEST(SchedulerTest, ConcurrentStress) {
   EXPECT_EQ(s.queue_depth(), 0u);
   EXPECT_LE(s.loaded().size(), static_cast<size_t>(kMaxLoaded));
   for (const LoadedRunner& r : s.loaded()) EXPECT_EQ(r.busy, 0);
+}
+
+// A small queue, random cancellations and unloads: requests may be refused (QueueFull) or give up
+// (Cancelled), but the queue never exceeds its limit and everyone else is served.
+TEST(SchedulerTest, ConcurrentStressWithSmallQueueAndCancellations) {
+  World world;
+  world.load_delay_ms = 3;
+  constexpr int kMaxLoaded = 2, kMaxQueue = 4;
+  Scheduler s(config(kMaxLoaded, kMaxQueue, 10ms), fake_factory(world), fake_planner());
+  const std::vector<LoadSpec> specs = {model("a", 1), model("b", 2), model("c", 1)};
+  std::atomic<int> violations{0}, served{0}, refused{0}, cancelled{0}, other{0};
+  std::atomic<bool> running{true};
+  std::thread monitor([&] {
+    while (running) {
+      if (s.queue_depth() > static_cast<size_t>(kMaxQueue)) ++violations;
+      const std::vector<LoadedRunner> loaded = s.loaded();
+      if (loaded.size() > static_cast<size_t>(kMaxLoaded)) ++violations;
+      for (const LoadedRunner& r : loaded)
+        if (r.busy > r.spec.num_parallel) ++violations;
+      std::this_thread::sleep_for(200us);
+    }
+  });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(static_cast<uint32_t>(t) * 104729u + 3);
+      for (int i = 0; i < 30; ++i) {
+        const LoadSpec& spec = specs[rng() % specs.size()];
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(rng() % 30);
+        AcquireResult r = s.acquire(spec, [&] { return std::chrono::steady_clock::now() > give_up; });
+        if (!r.ok()) {
+          if (r.kind() == AcquireError::kQueueFull)
+            ++refused;
+          else if (r.kind() == AcquireError::kCancelled)
+            ++cancelled;
+          else
+            ++other;
+          continue;
+        }
+        Lease lease = std::move(r).value();
+        auto& runner = dynamic_cast<FakeRunner&>(lease.runner());
+        if (++runner.in_use > spec.num_parallel) ++violations;
+        std::this_thread::sleep_for(std::chrono::microseconds(rng() % 1000));
+        if (rng() % 10 == 0) (void)s.unload(spec.model_path);
+        --runner.in_use;
+        ++served;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  running = false;
+  monitor.join();
+  EXPECT_EQ(violations, 0);
+  EXPECT_EQ(other, 0);
+  EXPECT_EQ(served + refused + cancelled, 16 * 30);
+  EXPECT_GT(served, 0);
+  EXPECT_LE(world.max_live, kMaxLoaded);
+  EXPECT_EQ(s.queue_depth(), 0u);
 }
 
 // The real planner on a fixture model: sizes from the estimate, everything on the CPU here.
