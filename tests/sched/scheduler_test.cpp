@@ -272,8 +272,8 @@ TEST(SchedulerTest, MaxLoadedEvictsTheIdleRunner) {
   EXPECT_EQ(s.loaded()[0].spec.model_name, "b");
   // With b busy, a request for a waits until b is released, then evicts it.
   auto a = std::async(std::launch::async, [&] { return s.acquire(model("a")); });
-  EXPECT_EQ(a.wait_for(100ms), std::future_status::timeout);
-  EXPECT_EQ(s.queue_depth(), 1u);
+  ASSERT_TRUE(eventually([&] { return s.queue_depth() == 1; }));
+  EXPECT_EQ(a.wait_for(50ms), std::future_status::timeout);
   b.release();
   ASSERT_EQ(a.wait_for(kWait), std::future_status::ready);
   AcquireResult r = a.get();
