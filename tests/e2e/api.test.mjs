@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import {
-  Server, createModel, detokenize, fixtureModel, greedyIds, makeTempDir, tokenize, waitFor,
+  Server, chatReference, createModel, detokenize, fixtureModel, greedyIds, makeTempDir, tokenize, waitFor,
 } from './harness.mjs';
 import { ResponseValidator } from './openapi.mjs';
 import { makeClients } from './clients.mjs';
@@ -132,7 +132,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.equal(r.prompt_eval_count, ref.promptIds.length);
   });
 
-  it('chats with a system prompt and multi-turn history (stream and not agree)', async () => {
+  it('chats with a system prompt and multi-turn history, greedy as corral debug generate (stream and not)', async () => {
     const messages = [
       { role: 'system', content: 'You are a terse assistant.' },
       { role: 'user', content: 'Name a colour.' },
@@ -140,8 +140,11 @@ describe('ollama-js against corral serve', { skip }, () => {
       { role: 'user', content: 'Another one?' },
     ];
     const options = { ...GREEDY, num_predict: 8 };
+    const ref = chatReference(TINY, messages, 8);
     const r = await c.ollama.chat({ model: 'tiny', messages, stream: false, options });
     assert.equal(r.message.role, 'assistant');
+    assert.equal(r.message.content, ref.text, 'greedy reply equals corral debug generate on the rendered template');
+    assert.equal(r.prompt_eval_count, ref.promptIds.length);
     assert.equal(typeof r.message.content, 'string');
     assert.equal(r.done, true);
     assert.ok(['stop', 'length'].includes(r.done_reason), r.done_reason);

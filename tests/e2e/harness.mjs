@@ -163,3 +163,29 @@ export class Server {
     return r;
   }
 }
+
+// The greedy reply corral should give to a chat on a fixture model with a GGUF (Jinja) chat
+// template: `corral debug render` with the server's variables (messages, add_generation_prompt,
+// bos_token, eos_token), the leading BOS text dropped (the tokenizer adds BOS), then tokenize and
+// `corral debug generate`. Returns {promptIds, ids, text} (text without a final end-of-turn piece).
+export function chatReference(ggufPath, messages, n) {
+  const facts = JSON.parse(fs.readFileSync(ggufPath.replace(/\.gguf$/, '.json'), 'utf8')).tokenizer;
+  const special = (id) => runCorral(['debug', 'detokenize', ggufPath, '--tokens', String(id), '--render-special']).stdout;
+  const bos = special(facts.bos_token_id);
+  const eos = special(facts.eos_token_id);
+  const dir = makeTempDir('corral-e2e-render-');
+  let prompt;
+  try {
+    const input = path.join(dir, 'input.json');
+    fs.writeFileSync(input, JSON.stringify({ messages, add_generation_prompt: true, bos_token: bos, eos_token: eos }));
+    prompt = runCorral(['debug', 'render', '--template', ggufPath, '--input', input]).stdout;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  if (prompt.startsWith(bos)) prompt = prompt.slice(bos.length);
+  const promptIds = tokenize(ggufPath, prompt);
+  const ids = greedyIds(ggufPath, promptIds, n);
+  const full = detokenize(ggufPath, [...promptIds, ...ids]);
+  const head = detokenize(ggufPath, promptIds);
+  return { prompt, promptIds, ids, text: full.slice(head.length) };
+}
