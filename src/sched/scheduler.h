@@ -21,14 +21,15 @@ namespace corral::sched {
 
 // Settings from CORRAL_/OLLAMA_ variables; defaults are Ollama's.
 struct SchedulerConfig {
-  int max_loaded = 3;                                // MAX_LOADED_MODELS (0 or unset = 3 × max(#GPUs, 1))
-  int max_queue = 512;                               // MAX_QUEUE: requests allowed to wait at once
-  int num_parallel = 1;                              // NUM_PARALLEL: the server's default LoadSpec::num_parallel
+  int max_loaded = 3;    // MAX_LOADED_MODELS (0 or unset = 3 × max(#GPUs, 1))
+  int max_queue = 512;   // MAX_QUEUE: requests allowed to wait at once
+  int num_parallel = 1;  // NUM_PARALLEL (0 = 1): the server's default LoadSpec::num_parallel
   KeepAlive default_keep_alive = kDefaultKeepAlive;  // KEEP_ALIVE (negative = forever)
-  std::chrono::nanoseconds load_timeout = std::chrono::minutes(5);  // LOAD_TIMEOUT (≤ 0 = none), for RunnerLaunch
-  std::chrono::milliseconds poll_interval{50};                      // how often a waiting request polls cancelled()
+  std::chrono::nanoseconds load_timeout =
+      std::chrono::minutes(5);                  // LOAD_TIMEOUT (≤ 0 = none: max()), for RunnerLaunch
+  std::chrono::milliseconds poll_interval{50};  // how often a waiting request polls cancelled()
 
-  // Invalid values are errors naming the variable ("OLLAMA_MAX_QUEUE="x": not a positive integer").
+  // Invalid values are errors naming the variable (`OLLAMA_MAX_QUEUE="0": must be a positive integer`).
   static Result<SchedulerConfig> from_env(const Env& env, size_t gpu_count = 0);
 };
 
@@ -44,7 +45,8 @@ struct LoadPlan {
 // "100% CPU", "100% GPU", "48%/52% CPU/GPU" (Ollama's ps PROCESSOR column).
 std::string processor_string(uint64_t size, uint64_t size_vram);
 
-// Computes the plan for a spec (opens the GGUF: it is mmapped, so this is cheap).
+// Computes the plan for a spec (opens the GGUF: it is mmapped, so this is cheap). When it fails the
+// load goes ahead with an empty plan (size 0) whose summary says why.
 using Planner = std::function<Result<LoadPlan>(const LoadSpec&)>;
 // The real planner: rediscovers the devices (free memory changes) on every load.
 Planner device_planner(Env env);
