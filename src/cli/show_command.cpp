@@ -8,15 +8,15 @@
 #include <vector>
 
 #include "cli/command.h"
-#include "cli/gguf_json.h"
 #include "cli/store_util.h"
 #include "gguf/file.h"
 #include "gguf/model_info.h"
+#include "gguf/value_json.h"
 #include "store/manifest.h"
 #include "store/modelfile.h"
 #include "store/ops.h"
 #include "store/parameters.h"
-#include "template/go_template.h"
+#include "store/stored_model.h"
 
 namespace corral::cli {
 namespace {
@@ -139,63 +139,11 @@ void print_lines(std::string_view title, const std::vector<std::pair<std::string
   fmt::print("\n");
 }
 
-// The texts of a stored model's layers, read once.
-struct StoredModel {
-  store::FoundModel found;
-  store::ModelConfig config;
-  std::string model_path;
-  store::ModelfileParts parts;
-};
-
-Result<StoredModel> load_stored(const store::Store& st, const store::ModelName& name) {
-  using store::Layer;
-  StoredModel m;
-  CORRAL_ASSIGN_OR_RETURN(m.found, store::open_model(st, name));
-  const auto& manifest = m.found.stored.manifest;
-  CORRAL_ASSIGN_OR_RETURN(std::string config_text, store::read_blob_text(st, manifest.config.digest));
-  CORRAL_ASSIGN_OR_RETURN(m.config, store::parse_config(config_text, st.blob_path(manifest.config.digest).string()));
-  m.parts.name = m.found.name.display_shortest();
-  for (const Layer& l : manifest.layers) {
-    std::string path = st.blob_path(l.digest).string();
-    auto text = [&]() -> Result<std::string> { return store::read_blob_text(st, l.digest); };
-    if (l.media_type == store::kMediaModel) {
-      m.parts.model_path = m.model_path = path;
-    } else if (l.media_type == store::kMediaProjector) {
-      m.parts.projector_paths.push_back(path);
-    } else if (l.media_type == store::kMediaAdapter) {
-      m.parts.adapter_paths.push_back(path);
-    } else if (l.media_type == store::kMediaTemplate || l.media_type == store::kMediaPrompt) {
-      CORRAL_ASSIGN_OR_RETURN(m.parts.template_text, text());
-    } else if (l.media_type == store::kMediaSystem) {
-      CORRAL_ASSIGN_OR_RETURN(m.parts.system, text());
-    } else if (l.media_type == store::kMediaLicense) {
-      CORRAL_ASSIGN_OR_RETURN(std::string license, text());
-      m.parts.licenses.push_back(std::move(license));
-    } else if (l.media_type == store::kMediaParams || l.media_type == store::kMediaMessages) {
-      CORRAL_ASSIGN_OR_RETURN(std::string json_text, text());
-      auto j = nlohmann::ordered_json::parse(json_text, nullptr, false);
-      if (j.is_discarded()) return Error::format("{}: not valid JSON", path);
-      (l.media_type == store::kMediaParams ? m.parts.params : m.parts.messages) = std::move(j);
-    }
-  }
-  return m;
-}
-
-// Ollama's capabilities: completion or embedding (a pooling type), tools / insert / thinking from
-// the variables the template uses, vision from a projector layer or vision metadata.
+// Ollama's capabilities as one-column rows.
 std::vector<std::pair<std::string, std::string>> capability_rows(const GgufFile& file, const ModelInfo& info,
                                                                  const store::ModelfileParts& parts) {
-  const auto& md = file.metadata();
-  bool embedding = md.find(info.architecture + ".pooling_type") != nullptr;
-  std::vector<std::pair<std::string, std::string>> rows{{embedding ? "embedding" : "completion", ""}};
-  if (auto t = tmpl::GoTemplate::parse(parts.template_text); !embedding && t.ok() && !parts.template_text.empty()) {
-    if (t->uses("tools")) rows.emplace_back("tools", "");
-    if (t->uses("suffix")) rows.emplace_back("insert", "");
-  }
-  if (!parts.projector_paths.empty() || md.find(info.architecture + ".vision.block_count") != nullptr)
-    rows.emplace_back("vision", "");
-  if (auto t = tmpl::GoTemplate::parse(parts.template_text); t.ok() && t->uses("think"))
-    rows.emplace_back("thinking", "");
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (auto& c : store::model_capabilities(file, info, parts)) rows.emplace_back(std::move(c), "");
   return rows;
 }
 
@@ -203,7 +151,7 @@ int show_stored(const ShowOptions& opts) {
   auto st = open_store();
   auto name = parse_model_name(opts.target);
   if (!st || !name) return kExitError;
-  auto m = load_stored(*st, *name);
+  auto m = store::load_stored_model(*st, *name);
   if (!m.ok()) {
     fmt::print(stderr, "Error: {}\n", m.error().to_string());
     return kExitError;
@@ -235,9 +183,7 @@ int show_stored(const ShowOptions& opts) {
     fmt::print(stderr, "Error: {}\n", file.error().to_string());
     return kExitError;
   }
-  ModelInfo info = summarize_model(*file);
-  if (!m->config.model_type.empty()) info.parameter_size = m->config.model_type;
-  if (!m->config.file_type.empty()) info.quantization = m->config.file_type;
+  ModelInfo info = store::stored_model_info(*file, m->config);
   auto rows = model_rows(info);
   if (!m->config.requires_version.empty()) rows.emplace_back("requires", m->config.requires_version);
   print_section("Model", rows);

@@ -1,8 +1,9 @@
-#include "cli/gguf_json.h"
+// GGUF metadata values as JSON and text (show, /api/show).
+#include "gguf/value_json.h"
 
 #include <fmt/format.h>
 
-namespace corral::cli {
+namespace corral {
 namespace {
 
 template <typename E>
@@ -72,4 +73,4 @@ std::string value_to_text(const GgufValue& value, size_t max_array) {
   return out;
 }
 
-}  // namespace corral::cli
+}  // namespace corral

@@ -125,6 +125,42 @@ Result<BlobInfo> write_blob(const Store& store, std::string_view bytes) {
   return temp.finish(store, digest, size);
 }
 
+struct BlobWriter::Impl {
+  Store store;
+  TempBlob temp;
+  Sha256 sha;
+  uint64_t size = 0;
+};
+
+BlobWriter::BlobWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+BlobWriter::BlobWriter(BlobWriter&&) noexcept = default;
+BlobWriter::~BlobWriter() = default;
+
+Result<BlobWriter> BlobWriter::create(const Store& store) {
+  CORRAL_TRY(store.ensure_dirs());
+  CORRAL_ASSIGN_OR_RETURN(TempBlob temp, TempBlob::create(store));
+  return BlobWriter(std::make_unique<Impl>(store, std::move(temp), Sha256(), 0));
+}
+
+Status BlobWriter::write(std::string_view chunk) {
+  auto bytes = std::as_bytes(std::span(chunk.data(), chunk.size()));
+  impl_->sha.update(bytes);
+  impl_->size += chunk.size();
+  return impl_->temp.write(bytes.data(), bytes.size());
+}
+
+uint64_t BlobWriter::size() const {
+  return impl_->size;
+}
+
+std::string BlobWriter::finish_digest() {
+  return "sha256:" + Sha256::hex(impl_->sha.finish());
+}
+
+Result<BlobInfo> BlobWriter::commit(const std::string& digest) {
+  return impl_->temp.finish(impl_->store, digest, static_cast<int64_t>(impl_->size));
+}
+
 Result<BlobInfo> add_blob_from_file(const Store& store, const fs::path& source, const AddFileOptions& options) {
   CORRAL_TRY(store.ensure_dirs());
   UniqueFd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,28 @@ struct AddFileOptions {
 
 // Stores bytes as a blob (dedup by digest).
 Result<BlobInfo> write_blob(const Store& store, std::string_view bytes);
+// Stores a blob that arrives in chunks (an HTTP upload): hashed while written to a temporary file
+// in blobs/, never held in memory. commit() renames it to its digest; dropping the writer without
+// a commit removes the temporary file.
+class BlobWriter {
+ public:
+  static Result<BlobWriter> create(const Store& store);
+  BlobWriter(BlobWriter&&) noexcept;
+  BlobWriter& operator=(BlobWriter&&) = delete;
+  ~BlobWriter();
+  Status write(std::string_view chunk);
+  uint64_t size() const;
+  // The digest of the bytes so far ("sha256:<hex>"); call once, before commit().
+  std::string finish_digest();
+  // fsync and rename to `digest` (the one finish_digest() returned).
+  Result<BlobInfo> commit(const std::string& digest);
+
+ private:
+  struct Impl;
+  explicit BlobWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 // Stores a file as a blob: copied and hashed in one pass, or hard-linked and hashed.
 Result<BlobInfo> add_blob_from_file(const Store& store, const std::filesystem::path& source,
                                     const AddFileOptions& options = {});

@@ -1,0 +1,95 @@
+// `corral serve`: the Ollama-compatible HTTP server on CORRAL_HOST / OLLAMA_HOST
+// (default 127.0.0.1:11434), until SIGINT or SIGTERM.
+#include <pthread.h>
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <thread>
+
+#include "base/env.h"
+#include "base/log.h"
+#include "base/units.h"
+#include "cli/command.h"
+#include "sched/devices.h"
+#include "server/context.h"
+#include "server/metrics.h"
+#include "server/server.h"
+#include "store/layout.h"
+
+namespace corral::cli {
+namespace {
+
+void log_devices(const Env& env) {
+  sched::Inventory inv = sched::discover_devices(env);
+  LOG_INFO("device {}: {} ({} cores, {} RAM available of {})", inv.cpu.id, inv.cpu.name, inv.cpu.cores,
+           human_bytes_binary(inv.cpu.free), human_bytes_binary(inv.cpu.total));
+  for (const auto& g : inv.gpus)
+    LOG_INFO("device {}: {} ({}, {} free of {})", g.id, g.name, g.library, human_bytes_binary(g.free),
+             human_bytes_binary(g.total));
+  for (const auto& note : inv.notes) LOG_INFO("devices: {}", note);
+}
+
+int serve() {
+  // Writes to a client that went away must fail with EPIPE, not kill the server.
+  std::signal(SIGPIPE, SIG_IGN);
+  // SIGINT/SIGTERM are taken by one thread with sigwait; blocked before any other thread exists so
+  // every thread inherits the mask. (Children must unblock them between fork and exec.)
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  Env env;
+  auto st = store::Store::from_env(env);
+  if (!st.ok()) {
+    fmt::print(stderr, "Error: {}\n", st.error().to_string());
+    return kExitError;
+  }
+  if (auto s = st->ensure_dirs(); !s.ok()) {
+    fmt::print(stderr, "Error: {}\n", s.error().to_string());
+    return kExitError;
+  }
+  LOG_INFO("models in {}", st->root().string());
+  log_devices(env);
+
+  server::Metrics metrics;
+  server::ServerContext ctx(std::move(*st), env, metrics, CORRAL_VERSION);
+  // The scheduler (runner processes) is wired here once it exists; until then inference routes
+  // answer that no scheduler is available.
+  server::Server server(ctx);
+  if (auto s = server.bind(server::bind_address_from_env(env)); !s.ok()) {
+    fmt::print(stderr, "Error: {}\n", s.error().to_string());
+    return kExitError;
+  }
+  std::thread signal_thread([&server, stop_signals] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    LOG_INFO("received signal {}, shutting down", sig);
+    server.stop();
+  });
+  Status status = server.run();
+  pthread_kill(signal_thread.native_handle(), SIGTERM);  // wakes the waiter when run() ended by itself
+  signal_thread.join();
+  if (!status.ok()) {
+    fmt::print(stderr, "Error: {}\n", status.error().to_string());
+    return kExitError;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_serve(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand("serve", "Start the Ollama-compatible HTTP server");
+  cmd->footer(
+      "Environment:\n"
+      "  CORRAL_HOST / OLLAMA_HOST          address to listen on (127.0.0.1:11434; port 0 = any free port)\n"
+      "  CORRAL_MODELS / OLLAMA_MODELS      model store (~/.corral/models)\n"
+      "  CORRAL_ORIGINS / OLLAMA_ORIGINS    extra CORS origins, comma-separated\n"
+      "  CORRAL_DEBUG=1                     debug logs");
+  cmd->callback([&action] { action = [] { return serve(); }; });
+}
+
+}  // namespace corral::cli

@@ -1,0 +1,106 @@
+// POST /api/show: everything `ollama show` prints, as JSON (license, modelfile, parameters,
+// template, system, details, messages, model_info, capabilities, modified_at; tensors when
+// verbose). Shares the layer reading and capabilities with `corral show` (store/stored_model.h).
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "gguf/file.h"
+#include "gguf/model_info.h"
+#include "gguf/value_json.h"
+#include "server/http_util.h"
+#include "server/model_details.h"
+#include "server/model_ref.h"
+#include "server/routes.h"
+#include "store/modelfile.h"
+#include "store/parameters.h"
+#include "tensor/ggml_type.h"
+
+namespace corral::server {
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr size_t kMaxArrayShown = 5;  // longer arrays are [] unless verbose, as Ollama
+
+ordered_json model_info_json(const GgufFile& file, bool verbose) {
+  ordered_json info = ordered_json::object();
+  for (const auto& [key, value] : file.metadata().entries()) {
+    if (key == "general.name" || key == "tokenizer.chat_template") continue;
+    const GgufArray* a = value.as_array();
+    if (!verbose && a && a->size() > kMaxArrayShown)
+      info[key] = ordered_json::array();
+    else
+      info[key] = value_to_json(value, 0);
+  }
+  return info;
+}
+
+ordered_json tensors_json(const GgufFile& file) {
+  ordered_json out = ordered_json::array();
+  for (const auto& t : file.tensors()) {
+    ordered_json shape = ordered_json::array();
+    for (uint32_t d = 0; d < t.n_dims; ++d) shape.push_back(t.ne[d]);
+    out.push_back({{"name", t.name}, {"type", ggml_type_name(t.type)}, {"shape", std::move(shape)}});
+  }
+  return out;
+}
+
+// The template a request will be rendered with: the TEMPLATE layer, else the GGUF's Jinja
+// template, else Ollama's default.
+std::string effective_template(const ModelRef& ref, const GgufFile& file) {
+  if (ref.template_text) return *ref.template_text;
+  if (auto jinja = file.metadata().get_string("tokenizer.chat_template")) return std::string(*jinja);
+  return "{{ .Prompt }}";
+}
+
+std::string join_lines(const std::vector<std::string>& parts) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? "\n" : "") + parts[i];
+  return out;
+}
+
+void show(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto body = parse_json_body(req);
+  if (!body.ok()) return send_error(res, 400, body.error().to_string());
+  auto name = model_field(*body);
+  if (!name.ok()) return send_error(res, 400, name.error().to_string());
+  if (name->empty()) return send_error(res, 400, "model is required");
+  auto system = string_field(*body, "system");
+  if (!system.ok()) return send_error(res, 400, system.error().to_string());
+  bool verbose = body->value("verbose", false) == true;
+
+  ModelLookup lookup = resolve_model(ctx.store, *name);
+  if (lookup.not_found()) return send_error(res, 404, fmt::format("model '{}' not found", *name));
+  if (!lookup.ok()) return send_error(res, lookup.status, lookup.error);
+  ModelRef& ref = *lookup.ref;
+  if (!system->empty()) ref.parts.system = ref.system = *system;
+
+  auto file = GgufFile::open(ref.model_path);
+  if (!file.ok()) return send_error(res, 500, file.error().to_string());
+  ModelInfo info = store::stored_model_info(*file, ref.config);
+
+  ordered_json out;
+  if (!ref.licenses.empty()) out["license"] = join_lines(ref.licenses);
+  out["modelfile"] = store::generate_modelfile(ref.parts);
+  if (std::string params = store::parameters_text(ref.params); !params.empty()) out["parameters"] = params;
+  out["template"] = effective_template(ref, *file);
+  if (!ref.system.empty()) out["system"] = ref.system;
+  if (!ref.config.renderer.empty()) out["renderer"] = ref.config.renderer;
+  if (!ref.config.parser.empty()) out["parser"] = ref.config.parser;
+  out["details"] = details_json(ref.config);
+  if (!ref.messages.empty()) out["messages"] = ref.messages;
+  out["model_info"] = model_info_json(*file, verbose);
+  if (verbose) out["tensors"] = tensors_json(*file);
+  out["capabilities"] = store::model_capabilities(*file, info, ref.parts);
+  out["modified_at"] = format_rfc3339(ref.modified);
+  if (!ref.config.requires_version.empty()) out["requires"] = ref.config.requires_version;
+  send_json(res, out);
+}
+
+}  // namespace
+
+void register_show_routes(httplib::Server& http, ServerContext& ctx) {
+  http.Post("/api/show", [&ctx](const httplib::Request& req, httplib::Response& res) { show(ctx, req, res); });
+}
+
+}  // namespace corral::server
