@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <ctime>
 
 namespace corral::server {
@@ -147,66 +146,6 @@ std::string format_rfc3339(std::filesystem::file_time_type t) {
 
 std::string now_rfc3339() {
   return format_rfc3339(std::chrono::system_clock::now());
-}
-
-namespace {
-
-// Nanoseconds per unit of a Go duration suffix; 0 for an unknown suffix.
-double unit_ns(std::string_view unit) {
-  if (unit == "ns") return 1;
-  if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") return 1e3;
-  if (unit == "ms") return 1e6;
-  if (unit == "s") return 1e9;
-  if (unit == "m") return 60e9;
-  if (unit == "h") return 3600e9;
-  return 0;
-}
-
-bool is_number_char(char c) {
-  return (c >= '0' && c <= '9') || c == '.';
-}
-
-}  // namespace
-
-Result<std::chrono::nanoseconds> parse_duration(std::string_view text) {
-  auto bad = [&] { return Error::format("invalid duration \"{}\"", text); };
-  std::string_view s = text;
-  if (s.empty()) return bad();
-  // A plain number (integer or float, optionally signed) is seconds.
-  {
-    std::string copy(s);
-    char* end = nullptr;
-    double v = std::strtod(copy.c_str(), &end);
-    if (end && *end == '\0' && std::isfinite(v))
-      return std::chrono::nanoseconds(static_cast<int64_t>(std::llround(v * 1e9)));
-  }
-  bool negative = false;
-  if (s[0] == '-' || s[0] == '+') {
-    negative = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return std::chrono::nanoseconds(0);
-  if (s.empty()) return bad();
-  double total = 0;
-  while (!s.empty()) {
-    size_t n = 0;
-    while (n < s.size() && is_number_char(s[n])) ++n;
-    if (n == 0) return bad();
-    std::string number(s.substr(0, n));
-    char* end = nullptr;
-    double v = std::strtod(number.c_str(), &end);
-    if (!end || *end != '\0') return bad();
-    s.remove_prefix(n);
-    size_t u = 0;
-    while (u < s.size() && !is_number_char(s[u])) ++u;
-    double scale = unit_ns(s.substr(0, u));
-    if (scale == 0) return bad();
-    s.remove_prefix(u);
-    total += v * scale;
-  }
-  if (total > 9.2e18) return bad();
-  auto ns = static_cast<int64_t>(std::llround(total));
-  return std::chrono::nanoseconds(negative ? -ns : ns);
 }
 
 }  // namespace corral::server

@@ -1,5 +1,6 @@
 // Helpers every route uses: JSON bodies in and out, Ollama's error shape, NDJSON and SSE streams
-// over httplib's chunked content provider, and Go's time formats.
+// over httplib's chunked content provider, and Go's timestamp format
+// (durations: sched/keep_alive.h).
 #pragma once
 
 #include <httplib.h>
@@ -76,13 +77,10 @@ inline void start_sse_stream(httplib::Response& res, StreamProducer producer) {
   start_stream(res, kSseType, std::move(producer));
 }
 
-// Go's time.RFC3339Nano in UTC with all nine digits: "2024-05-01T12:00:00.123456789Z".
+// Go's time.RFC3339Nano in UTC: "2024-05-01T12:00:00.123456789Z", trailing zeros of the fraction
+// dropped as Go does ("…:00.5Z", "…:00Z").
 std::string format_rfc3339(std::chrono::system_clock::time_point t);
 std::string format_rfc3339(std::filesystem::file_time_type t);
 std::string now_rfc3339();
-
-// Go's time.ParseDuration ("5m", "1h30m", "-1s", "1.5h", "300ms"); a plain number is seconds, as
-// Ollama reads keep_alive and its duration variables.
-Result<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
 }  // namespace corral::server

@@ -1,4 +1,4 @@
-// The server's pure helpers: bind addresses, Go durations and timestamps, JSON depth, origin
+// The server's pure helpers: bind addresses, Go timestamps, JSON depth, origin
 // globs and the Host-header rules.
 #include "server/http_util.h"
 
@@ -8,8 +8,6 @@
 
 namespace corral::server {
 namespace {
-
-using std::chrono::nanoseconds;
 
 TEST(BindAddress, OllamaForms) {
   auto check = [](std::string_view v, std::string host, int port) {
@@ -28,20 +26,6 @@ TEST(BindAddress, OllamaForms) {
   check("[::1]:7000", "::1", 7000);
   check("[::1]", "::1", 11434);
   check("host:99999", "host", 11434);  // invalid port → default
-}
-
-TEST(Duration, GoSyntaxAndPlainSeconds) {
-  EXPECT_EQ(*parse_duration("5m"), nanoseconds(300'000'000'000));
-  EXPECT_EQ(*parse_duration("1h30m"), nanoseconds(5'400'000'000'000));
-  EXPECT_EQ(*parse_duration("-1s"), nanoseconds(-1'000'000'000));
-  EXPECT_EQ(*parse_duration("300ms"), nanoseconds(300'000'000));
-  EXPECT_EQ(*parse_duration("1.5h"), nanoseconds(5'400'000'000'000));
-  EXPECT_EQ(*parse_duration("0"), nanoseconds(0));
-  EXPECT_EQ(*parse_duration("30"), nanoseconds(30'000'000'000));
-  EXPECT_EQ(*parse_duration("2.5"), nanoseconds(2'500'000'000));
-  EXPECT_FALSE(parse_duration("").ok());
-  EXPECT_FALSE(parse_duration("5 minutes").ok());
-  EXPECT_FALSE(parse_duration("m").ok());
 }
 
 TEST(Rfc3339, NanosecondsTrimmedLikeGo) {
