@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/env.h"
+#include "server/model_facts.h"
 #include "store/layout.h"
 
 namespace corral::sched {
@@ -27,6 +28,7 @@ struct ServerContext {
   Metrics& metrics;
   std::string version;  // "0.1.0", what /api/version answers
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  ModelFactsCache facts;               // GGUF facts per blob (inference routes)
   std::atomic<bool> stopping = false;  // set on shutdown: requests waiting for a runner give up
 
   // Seconds since the context was made (the server's uptime).

@@ -46,6 +46,11 @@ void register_all_routes(httplib::Server& http, ServerContext& ctx) {
   register_blob_routes(http, ctx);
   register_copy_delete_routes(http, ctx);
   register_pull_push_routes(http, ctx);
+  register_generate_routes(http, ctx);
+  register_chat_routes(http, ctx);
+  register_embed_routes(http, ctx);
+  register_ps_routes(http, ctx);
+  register_openai_routes(http, ctx);
 }
 
 }  // namespace corral::server

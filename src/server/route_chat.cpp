@@ -1,0 +1,120 @@
+// POST /api/chat: the conversation rendered with the model's template (oldest turns dropped when it
+// does not fit num_ctx), completed by the runner, streamed as NDJSON or answered as one object.
+// An empty message list only loads (or, with keep_alive 0, unloads).
+#include <httplib.h>
+
+#include <cctype>
+
+#include "server/jobs.h"
+#include "server/native_response.h"
+#include "server/http_util.h"
+#include "server/inference.h"
+#include "server/prompt.h"
+#include "server/routes.h"
+
+namespace corral::server {
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json chat_object(const std::string& model, const std::string& content, bool done) {
+  return {{"model", model},
+          {"created_at", now_rfc3339()},
+          {"message", {{"role", "assistant"}, {"content", content}}},
+          {"done", done}};
+}
+
+void handle_chat(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  const auto start = std::chrono::steady_clock::now();
+  auto body = parse_json_body(req);
+  if (!body.ok()) return send_error(res, 400, body.error().to_string());
+  auto prepared = prepare_chat(ctx, *body, start);
+  if (auto* e = std::get_if<ApiError>(&prepared)) return send_error(res, e->status, e->message);
+  PreparedJob& chat = std::get<PreparedJob>(prepared);
+  std::shared_ptr<Job> job = std::move(chat.job);
+  if (chat.done_reason) {  // load or unload only
+    ordered_json out = chat_object(job->target.requested, "", true);
+    out["done_reason"] = *chat.done_reason;
+    return send_json(res, out);
+  }
+  std::string model = job->target.requested;
+  respond_native(ctx, res, std::move(job), chat.stream,
+                 [model](const std::string& text, bool done) { return chat_object(model, text, done); });
+}
+
+}  // namespace
+
+ApiResult<PreparedJob> prepare_chat(ServerContext& ctx, const ordered_json& body,
+                                std::chrono::steady_clock::time_point start) {
+  if (body.contains("messages") && !body["messages"].is_null() && !body["messages"].is_array())
+    return ApiError{400, "messages must be an array"};
+  ordered_json messages = body.contains("messages") && body["messages"].is_array() ? body["messages"] : ordered_json::array();
+  for (auto& m : messages) {
+    if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
+      return ApiError{400, "each message needs a string role"};
+    std::string role = m["role"].get<std::string>();
+    for (auto& c : role) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    m["role"] = role;
+    if (m.contains("content") && !m["content"].is_null() && !m["content"].is_string())
+      return ApiError{400, "message content must be a string"};
+  }
+  auto target = resolve_target(ctx, body, false);
+  if (auto* e = std::get_if<ApiError>(&target)) return *e;
+  Target& t = std::get<Target>(target);
+  if (t.facts->is_embedding_model()) return ApiError{400, fmt::format("\"{}\" does not support chat", t.requested)};
+  if (auto e = check_unsupported(body, t)) return *e;
+  auto keep_alive = request_keep_alive(body);
+  if (auto* e = std::get_if<ApiError>(&keep_alive)) return *e;
+  auto ka = std::get<0>(keep_alive);
+
+  PreparedJob chat;
+  chat.stream = body.value("stream", true);
+  chat.job = std::make_shared<Job>();
+  Job& job = *chat.job;
+  job.start = start;
+  if (messages.empty() && ka && ka->count() == 0) {
+    unload_runner(ctx, t);
+    chat.done_reason = "unload";
+    job.target = std::move(t);
+    return chat;
+  }
+  auto lease = acquire_runner(ctx, t, ka);
+  if (auto* e = std::get_if<ApiError>(&lease)) return *e;
+  job.lease = std::move(std::get<sched::Lease>(lease));
+  job.load_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+  if (messages.empty()) {
+    chat.done_reason = "load";
+    job.target = std::move(t);
+    return chat;
+  }
+
+  tmpl::ChatRequest request;
+  request.messages = ordered_json::array();
+  for (const auto& m : t.model.messages) request.messages.push_back(m);
+  for (auto& m : messages) request.messages.push_back(std::move(m));
+  if (body.contains("tools") && body["tools"].is_array()) request.tools = body["tools"];
+  request.system = t.model.system;
+  if (body.contains("think") && body["think"].is_boolean()) request.think = body["think"].get<bool>();
+  auto templates = chat_templates(t.go_template, *t.facts);
+  sched::Runner& runner = job.lease.runner();
+  Result<std::string> prompt = Error("");
+  if (body.value("truncate", true)) {
+    prompt = render_chat_fitting(request, templates, t.spec.num_ctx, [&runner](const std::string& p) -> Result<size_t> {
+      CORRAL_ASSIGN_OR_RETURN(std::vector<int32_t> tokens, runner.tokenize(p));
+      return tokens.size();
+    });
+  } else {
+    prompt = render_prompt(request, templates);
+  }
+  if (!prompt.ok()) return ApiError{400, prompt.error().to_string()};
+  job.request = completion_request(body, t);
+  job.request.prompt = std::move(prompt).value();
+  job.target = std::move(t);
+  return chat;
+}
+
+void register_chat_routes(httplib::Server& server, ServerContext& ctx) {
+  server.Post("/api/chat", [&ctx](const httplib::Request& req, httplib::Response& res) { handle_chat(ctx, req, res); });
+}
+
+}  // namespace corral::server
