@@ -6,6 +6,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <csignal>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -13,6 +15,7 @@
 #include "../store/store_builder.h"
 #include "base/sha256.h"
 #include "server/context.h"
+#include "server/http_util.h"
 #include "server/metrics.h"
 #include "testing/testing.h"
 
@@ -363,6 +366,86 @@ TEST_F(ServerTest, HealthAndMetrics) {
   EXPECT_NE(b.find("corral_models_loaded 1"), std::string::npos);
   EXPECT_NE(b.find("corral_sequences_active 3"), std::string::npos);
   EXPECT_NE(b.find("corral_model_memory_bytes{model=\"alpha:latest\"} 12345"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace corral::server
+
+namespace corral::server {
+namespace {
+
+// A server with custom limits and an extra streaming route, outside the fixture.
+class CustomServer {
+ public:
+  explicit CustomServer(ServerLimits limits) {
+    EXPECT_TRUE(store_.ensure_dirs().ok());
+    ctx_ = std::make_unique<ServerContext>(store_, Env([](const std::string&) { return std::nullopt; }), metrics_, "t");
+    server_ = std::make_unique<Server>(*ctx_, limits);
+  }
+  void start() {
+    EXPECT_TRUE(server_->bind({"127.0.0.1", 0}).ok());
+    thread_ = std::thread([this] { (void)server_->run(); });
+    while (!server_->http().is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~CustomServer() {
+    server_->stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  Server& server() { return *server_; }
+
+ private:
+  testing::TempDir dir_;
+  store::Store store_{dir_.path() / "models"};
+  Metrics metrics_;
+  std::unique_ptr<ServerContext> ctx_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+};
+
+TEST(ServerLimitsTest, JsonBodiesOverTheLimitAre413ButBlobsAreNot) {
+  ServerLimits limits;
+  limits.max_json_body = 100;
+  CustomServer s(limits);
+  s.start();
+  httplib::Client client("127.0.0.1", s.server().port());
+  std::string big = R"({"model":")" + std::string(200, 'x') + R"("})";
+  auto r = client.Post("/api/show", big, "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_TRUE(json::parse(r->body).contains("error"));
+  std::string blob(1000, 'z');
+  auto b = client.Post(("/api/blobs/" + digest_of(blob)).c_str(), blob, "application/octet-stream");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->status, 201);
+}
+
+TEST(StreamWriterTest, ProducerLearnsTheClientIsGone) {
+  std::signal(SIGPIPE, SIG_IGN);
+  CustomServer s(ServerLimits{});
+  std::atomic<bool> gone = false;
+  std::atomic<int> lines = 0;
+  s.server().http().Get("/test/stream", [&](const httplib::Request&, httplib::Response& res) {
+    start_ndjson_stream(res, [&](StreamWriter& out) {
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (std::chrono::steady_clock::now() < deadline) {
+        if (!out.write_line(json{{"n", lines.load()}})) {
+          gone = true;
+          return;
+        }
+        ++lines;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+  });
+  s.start();
+  {
+    httplib::Client client("127.0.0.1", s.server().port());
+    int received = 0;
+    auto r = client.Get("/test/stream", [&](const char*, size_t) { return ++received < 3; });  // hang up early
+    EXPECT_FALSE(r);
+  }
+  for (int i = 0; i < 500 && !gone; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(gone) << "the producer wrote " << lines << " lines without noticing";
 }
 
 }  // namespace
