@@ -344,6 +344,9 @@ TEST_F(ServerTest, HealthAndMetrics) {
   EXPECT_EQ(j["version"], "9.9.9-test");
   EXPECT_EQ(j["models_loaded"], 0);
 
+  // The request is counted by the logger, which runs after the response went out.
+  for (int i = 0; i < 200 && metrics_.requests_total("/api/health", 200) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ctx_->metrics.record_generation("alpha:latest", 10, 2'000'000'000, 5, 1'000'000'000);
   ctx_->metrics.add_cancelled();
   metrics_.set_gauge_source([] { return GaugeSnapshot{2, 1, 3, {{"alpha:latest", 12345}}}; });
