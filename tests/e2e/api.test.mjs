@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import {
-  Server, chatReference, createModel, detokenize, fixtureModel, greedyIds, makeTempDir, tokenize, waitFor,
+  INFERENCE, Server, chatReference, createModel, detokenize, fixtureModel, greedyIds, makeTempDir, tokenize, waitFor,
 } from './harness.mjs';
 import { ResponseValidator } from './openapi.mjs';
 import { makeClients } from './clients.mjs';
@@ -86,7 +86,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.ok(s.template.length > 0, 'the GGUF chat template is shown');
   });
 
-  it('generates greedily (raw, not streamed) exactly as corral debug generate', async () => {
+  it('generates greedily (raw, not streamed) exactly as corral debug generate', INFERENCE, async () => {
     const prompt = 'Once upon a time, there was a little';
     const n = 24;
     const ref = reference(STORY, prompt, n);
@@ -104,7 +104,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.ok(r.total_duration >= r.eval_duration, 'total_duration covers eval_duration');
   });
 
-  it('streams the same greedy text, in pieces, ending with one done line', async () => {
+  it('streams the same greedy text, in pieces, ending with one done line', INFERENCE, async () => {
     const prompt = 'The cat sat on the';
     const n = 16;
     const ref = reference(STORY, prompt, n);
@@ -123,7 +123,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     for (const p of parts) assert.ok(!Number.isNaN(Date.parse(p.created_at)), `created_at ${p.created_at}`);
   });
 
-  it('generates greedily with a Llama 3 vocabulary model too (raw)', async () => {
+  it('generates greedily with a Llama 3 vocabulary model too (raw)', INFERENCE, async () => {
     const prompt = 'Hello world, this is';
     const n = 12;
     const ref = reference(TINY, prompt, n);
@@ -132,7 +132,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.equal(r.prompt_eval_count, ref.promptIds.length);
   });
 
-  it('chats with a system prompt and multi-turn history, greedy as corral debug generate (stream and not)', async () => {
+  it('chats with a system prompt and multi-turn history, greedy as corral debug generate (stream and not)', INFERENCE, async () => {
     const messages = [
       { role: 'system', content: 'You are a terse assistant.' },
       { role: 'user', content: 'Name a colour.' },
@@ -167,7 +167,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.ok(r.prompt_eval_count > noSystem.prompt_eval_count, 'the system prompt adds tokens');
   });
 
-  it('embeds (batch, normalised, dimensions) and the legacy /api/embeddings agrees', async () => {
+  it('embeds (batch, normalised, dimensions) and the legacy /api/embeddings agrees', INFERENCE, async () => {
     const r = await c.ollama.embed({ model: 'tiny', input: ['hello world', 'good night moon'] });
     assert.equal(r.model, 'tiny');
     assert.equal(r.embeddings.length, 2);
@@ -191,7 +191,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.deepEqual(empty.embeddings, []);
   });
 
-  it('lists running models in ps', async () => {
+  it('lists running models in ps', INFERENCE, async () => {
     await c.ollama.generate({ model: 'tiny', prompt: 'hi', raw: true, stream: false, options: { num_predict: 1 } });
     const { models } = await c.ollama.ps();
     const tiny = models.find((m) => m.name === 'tiny:latest');
@@ -204,7 +204,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.ok(tiny.context_length > 0, 'context_length');
   });
 
-  it('loads with an empty prompt and unloads with keep_alive 0', async () => {
+  it('loads with an empty prompt and unloads with keep_alive 0', INFERENCE, async () => {
     const load = await c.ollama.generate({ model: 'story', prompt: '', stream: false });
     assert.equal(load.done, true);
     assert.equal(load.done_reason, 'load');
@@ -219,7 +219,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.equal(chatLoad.done_reason, 'load');
   });
 
-  it('creates a model from an uploaded GGUF blob, copies and deletes it', async () => {
+  it('creates a model from an uploaded GGUF blob and copies it', async () => {
     const bytes = fs.readFileSync(UPLOAD);
     const digest = `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`;
     assert.equal((await c.request('HEAD', `/api/blobs/${digest}`)).status, 404);
@@ -243,19 +243,46 @@ describe('ollama-js against corral serve', { skip }, () => {
     const s = await c.ollama.show({ model: 'uploaded2' });
     assert.equal(s.details.quantization_level, 'Q4_0');
     assert.match(s.system ?? '', /Be brief\./);
-    const g = await c.ollama.generate({ model: 'uploaded', prompt: 'Hi', raw: true, stream: false, options: { ...GREEDY, num_predict: 4 } });
-    assert.equal(g.done, true);
-
     await c.ollama.copy({ source: 'uploaded', destination: 'uploaded-copy' });
     names = (await c.ollama.list()).models.map((m) => m.name);
     assert.ok(names.includes('uploaded-copy:latest'), names.join(', '));
+  });
+
+  it('generates with the uploaded model and its copy', INFERENCE, async () => {
+    for (const model of ['uploaded', 'uploaded-copy']) {
+      const g = await c.ollama.generate({ model, prompt: 'Hi', raw: true, stream: false, options: { ...GREEDY, num_predict: 4 } });
+      assert.equal(g.done, true);
+      assert.equal(g.eval_count, 4);
+    }
+  });
+
+  it('deletes the uploaded model and its copies', async () => {
     for (const m of ['uploaded', 'uploaded2', 'uploaded-copy']) await c.ollama.delete({ model: m });
-    names = (await c.ollama.list()).models.map((m) => m.name);
+    const names = (await c.ollama.list()).models.map((m) => m.name);
     assert.deepEqual(names.sort(), ['story:latest', 'tiny:latest']);
     await assert.rejects(c.ollama.show({ model: 'uploaded-copy' }), (e) => e.status_code === 404);
   });
 
-  it('answers errors with the right status and an {"error"} body', async () => {
+  it('answers management errors with the right status and an {"error"} body', async () => {
+    await assert.rejects(c.ollama.show({ model: 'nope' }), (e) => {
+      assert.equal(e.status_code, 404);
+      assert.match(e.error, /model ["']nope(:latest)?["'] not found/);
+      return true;
+    });
+    await assert.rejects(c.ollama.delete({ model: 'nope' }), (e) => e.status_code === 404);
+    await assert.rejects(c.ollama.copy({ source: 'nope', destination: 'x' }), (e) => e.status_code === 404);
+    const noBody = await c.request('POST', '/api/show');
+    assert.equal(noBody.status, 400);
+    assert.match(noBody.body.error, /missing request body/);
+    const badJson = await c.request('POST', '/api/show', '{"model": "tiny", ');
+    assert.equal(badJson.status, 400);
+    const unknownPath = await c.request('GET', '/api/nothing-here');
+    assert.equal(unknownPath.status, 404);
+    const wrongMethod = await c.request('GET', '/api/show');
+    assert.equal(wrongMethod.status, 405);
+  });
+
+  it('answers inference errors with the right status and an {"error"} body', INFERENCE, async () => {
     await assert.rejects(c.ollama.generate({ model: 'nope', prompt: 'x', stream: false }), (e) => {
       assert.equal(e.status_code, 404);
       assert.match(e.error, /model ["']nope(:latest)?["'] not found/);
@@ -277,10 +304,6 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.equal(badJson.status, 400);
     const rawTemplate = await c.request('POST', '/api/generate', { model: 'tiny', prompt: 'x', raw: true, template: '{{ .Prompt }}' });
     assert.equal(rawTemplate.status, 400);
-    await assert.rejects(c.ollama.delete({ model: 'nope' }), (e) => e.status_code === 404);
-    await assert.rejects(c.ollama.copy({ source: 'nope', destination: 'x' }), (e) => e.status_code === 404);
-    const unknownPath = await c.request('GET', '/api/nothing-here');
-    assert.equal(unknownPath.status, 404);
     const wrongMethod = await c.request('GET', '/api/generate');
     assert.equal(wrongMethod.status, 405);
   });

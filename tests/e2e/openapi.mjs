@@ -313,7 +313,7 @@ export function validatingFetch(validator) {
   return async (input, init = {}) => {
     const res = await fetch(input, init);
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-    const method = init.method ?? (typeof input === 'object' && input.method) ?? 'GET';
+    const method = init.method ?? (input instanceof Request ? input.method : 'GET');
     validator.observe(method, url.pathname, res.clone());
     return res;
   };
