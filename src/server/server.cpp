@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <regex>
+#include <thread>
 #include <vector>
 
 #include "base/log.h"
@@ -173,11 +174,19 @@ Status Server::bind(const BindAddress& address) {
 }
 
 Status Server::run() {
-  if (!http_.listen_after_bind() && http_.is_valid()) return Error("the HTTP server stopped unexpectedly");
+  in_run_ = true;
+  bool ok = stop_requested_ || http_.listen_after_bind() || stop_requested_;
+  in_run_ = false;
+  if (!ok) return Error("the HTTP server stopped unexpectedly");
   return {};
 }
 
 void Server::stop() {
+  stop_requested_ = true;
+  if (in_run_) {
+    // run() may be between its check and httplib's loop: wait (briefly) until the loop runs.
+    for (int i = 0; i < 1000 && !http_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   if (http_.is_running()) http_.stop();
 }
 

@@ -51,6 +51,9 @@ class Server {
   BindAddress address_;
   int port_ = 0;
   bool guard_hosts_ = true;  // bound to loopback: check Host headers
+  // A stop() that comes before run() reached httplib's loop must still end run().
+  std::atomic<bool> stop_requested_ = false;
+  std::atomic<bool> in_run_ = false;
 };
 
 // The route label for metrics and logs: the path with parameters collapsed

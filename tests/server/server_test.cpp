@@ -453,3 +453,22 @@ TEST(StreamWriterTest, ProducerLearnsTheClientIsGone) {
 
 }  // namespace
 }  // namespace corral::server
+
+namespace corral::server {
+namespace {
+
+TEST(ServerStopTest, StopBeforeRunStillEndsRun) {
+  testing::TempDir dir;
+  Metrics metrics;
+  ServerContext ctx(store::Store(dir.path() / "models"), Env([](const std::string&) { return std::nullopt; }), metrics,
+                    "t");
+  Server server(ctx);
+  ASSERT_TRUE(server.bind({"127.0.0.1", 0}).ok());
+  server.stop();  // e.g. SIGTERM right after bind
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(server.run().ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+}  // namespace
+}  // namespace corral::server
