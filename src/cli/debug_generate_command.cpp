@@ -1,5 +1,6 @@
 // `corral debug generate`: the greedy continuation of a token sequence (prompt as one batch,
-// then one token per step), for comparison with other engines.
+// then one token per step, through engine::Generator as the runner does), for comparison with
+// other engines.
 #include <fmt/format.h>
 
 #include <memory>
@@ -8,7 +9,7 @@
 #include "cli/command.h"
 #include "cli/engine_args.h"
 #include "engine/engine.h"
-#include "sampling/greedy.h"
+#include "engine/generator.h"
 #include "tokenizer/tokenizer.h"
 
 namespace corral::cli {
@@ -43,20 +44,19 @@ int run_generate(const GenerateOptions& o) {
     if (!t.ok()) return fail("end-of-generation tokens unknown (use --ignore-eos): " + t.error().to_string());
     tok = std::move(t).value();
   }
-  auto logits = (*eng)->prompt(0, *ids);
-  if (!logits.ok()) return fail(logits.error().to_string());
+  // The runner's generation loop (engine::Generator) with greedy options, so that a runner
+  // /completion with the same tokens and options gives these ids.
   std::vector<int32_t> out;
-  std::span<const float> last = *logits;
-  for (int64_t i = 0; i < o.n; ++i) {
-    const int32_t next = sampling::argmax(last);
-    out.push_back(next);
-    if (tok && tok->is_eog(next)) break;
-    if (i + 1 == o.n) break;
-    const engine::SlotToken in{0, next};
-    auto step = (*eng)->decode({&in, 1});
-    if (!step.ok()) return fail(step.error().to_string());
-    last = *step;
-  }
+  engine::Generator gen(**eng);
+  engine::Request req;
+  req.prompt = *ids;
+  req.options = engine::greedy_options(static_cast<int32_t>(o.n));
+  req.on_token = [&](int32_t token, std::span<const float>) {
+    out.push_back(token);
+    return !(tok && tok->is_eog(token));
+  };
+  if (auto added = gen.add(std::move(req)); !added.ok()) return fail(added.error().to_string());
+  if (auto st = gen.run(); !st.ok()) return fail(st.error().to_string());
   fmt::print("{}\n", fmt::join(out, " "));
   return kExitOk;
 }

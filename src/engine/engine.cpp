@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "base/check.h"
+#include "engine/embedding.h"
 #include "models/registry.h"
 
 namespace corral::engine {
@@ -71,35 +72,47 @@ Status Engine::check_slot(int32_t slot) const {
   return {};
 }
 
-void Engine::run_batch() {
+void Engine::run_batch(nn::OutputKind output) {
   nn::BatchView batch;
   batch.n_tokens = static_cast<int64_t>(batch_tokens_.size());
   batch.tokens = batch_tokens_.data();
   batch.pos = batch_pos_.data();
   batch.segments = segments_;
+  batch.output = output;
   model_->forward(*backend_, cache_, batch, out_rows_, ws_);
 }
 
-Result<std::vector<float>> Engine::evaluate(int32_t slot, std::span<const int32_t> tokens, bool all_logits) {
+Status Engine::check_append(int32_t slot, std::span<const int32_t> tokens) const {
   CORRAL_TRY(check_slot(slot));
   if (tokens.empty()) return Error("no tokens to evaluate");
-  std::vector<int32_t>& seq = seqs_[slot];
+  const std::vector<int32_t>& seq = seqs_[slot];
   if (static_cast<int64_t>(seq.size() + tokens.size()) > options_.num_ctx)
     return Error::format("{} tokens do not fit the context ({} used of num_ctx {})", tokens.size(), seq.size(),
                          options_.num_ctx);
   for (int32_t t : tokens)
     if (t < 0 || t >= n_vocab()) return Error::format("token id {} is not in the vocabulary", t);
+  return {};
+}
+
+void Engine::stage_chunk(int32_t slot, std::span<const int32_t> tokens, size_t begin, size_t end) {
+  const size_t used = seqs_[slot].size();
+  batch_tokens_.assign(tokens.begin() + begin, tokens.begin() + end);
+  batch_pos_.clear();
+  for (size_t i = begin; i < end; ++i) batch_pos_.push_back(static_cast<int32_t>(used + (i - begin)));
+  segments_.assign(1, nn::SeqSegment{slot, 0, static_cast<int64_t>(end - begin)});
+  out_rows_.clear();
+}
+
+Result<std::vector<float>> Engine::evaluate(int32_t slot, std::span<const int32_t> tokens, bool all_logits) {
+  CORRAL_TRY(check_append(slot, tokens));
+  std::vector<int32_t>& seq = seqs_[slot];
   const int64_t vocab = n_vocab();
   int64_t chunk = options_.num_batch;
   if (all_logits) chunk = std::min(chunk, ws_.dims.max_outputs);
   std::vector<float> logits;
   for (size_t begin = 0; begin < tokens.size(); begin += chunk) {
     const size_t end = std::min(tokens.size(), begin + static_cast<size_t>(chunk));
-    batch_tokens_.assign(tokens.begin() + begin, tokens.begin() + end);
-    batch_pos_.clear();
-    for (size_t i = begin; i < end; ++i) batch_pos_.push_back(static_cast<int32_t>(seq.size() + (i - begin)));
-    segments_.assign(1, nn::SeqSegment{slot, 0, static_cast<int64_t>(end - begin)});
-    out_rows_.clear();
+    stage_chunk(slot, tokens, begin, end);
     if (all_logits)
       for (size_t i = 0; i < end - begin; ++i) out_rows_.push_back(static_cast<int64_t>(i));
     else if (end == tokens.size())
@@ -153,6 +166,32 @@ Result<std::span<const float>> Engine::decode(std::span<const SlotToken> inputs)
   run_batch();
   for (const SlotToken& in : inputs) seqs_[in.slot].push_back(in.token);
   return std::span<const float>(ws_.logits.data(), inputs.size() * n_vocab());
+}
+
+Result<std::vector<float>> Engine::hidden_states(int32_t slot, std::span<const int32_t> tokens) {
+  CORRAL_TRY(check_slot(slot));
+  clear(slot);
+  CORRAL_TRY(check_append(slot, tokens));
+  const int64_t d = info().n_embd;
+  const auto chunk = static_cast<size_t>(options_.num_batch);
+  std::vector<float> hidden;
+  hidden.reserve(tokens.size() * d);
+  for (size_t begin = 0; begin < tokens.size(); begin += chunk) {
+    const size_t end = std::min(tokens.size(), begin + chunk);
+    stage_chunk(slot, tokens, begin, end);
+    for (size_t i = 0; i < end - begin; ++i) out_rows_.push_back(static_cast<int64_t>(i));
+    run_batch(nn::OutputKind::kHidden);
+    seqs_[slot].insert(seqs_[slot].end(), batch_tokens_.begin(), batch_tokens_.end());
+    hidden.insert(hidden.end(), ws_.h.begin(), ws_.h.begin() + static_cast<int64_t>(end - begin) * d);
+  }
+  clear(slot);
+  return hidden;
+}
+
+Result<std::vector<float>> Engine::embed(int32_t slot, std::span<const int32_t> tokens) {
+  CORRAL_ASSIGN_OR_RETURN(Pooling pooling, pooling_of(file_.metadata(), info().arch));
+  CORRAL_ASSIGN_OR_RETURN(std::vector<float> hidden, hidden_states(slot, tokens));
+  return pool(hidden, static_cast<int64_t>(tokens.size()), info().n_embd, pooling);
 }
 
 Status Engine::shift(int32_t slot, int32_t num_keep) {

@@ -68,6 +68,13 @@ class Engine {
   // Row i of the result ([n][n_vocab]) is the logits after inputs[i].
   Result<std::span<const float>> decode(std::span<const SlotToken> inputs);
 
+  // Runs tokens through the slot from an empty cache and returns the hidden states after the
+  // final norm ([n][n_embd], the head skipped); the slot is empty again afterwards.
+  Result<std::vector<float>> hidden_states(int32_t slot, std::span<const int32_t> tokens);
+  // The pooled, L2-normalised embedding of tokens (engine/embedding.h), computed in the slot,
+  // which is empty afterwards.
+  Result<std::vector<float>> embed(int32_t slot, std::span<const int32_t> tokens);
+
   // Context shift: keeps the first num_keep tokens of the slot, drops half of the rest and
   // recomputes the cache for what is kept.
   Status shift(int32_t slot, int32_t num_keep);
@@ -83,8 +90,12 @@ class Engine {
   Engine(GgufFile file, const EngineOptions& options, std::unique_ptr<models::Model> model);
 
   Status check_slot(int32_t slot) const;
+  // Checks that tokens are valid ids and fit behind the slot's sequence.
+  Status check_append(int32_t slot, std::span<const int32_t> tokens) const;
+  // Stages tokens [begin, end) as one batch appended to the slot's sequence (no outputs yet).
+  void stage_chunk(int32_t slot, std::span<const int32_t> tokens, size_t begin, size_t end);
   // Runs one forward pass over batch_tokens_/batch_pos_/segments_ with outputs out_rows_.
-  void run_batch();
+  void run_batch(nn::OutputKind output = nn::OutputKind::kLogits);
 
   GgufFile file_;
   EngineOptions options_;

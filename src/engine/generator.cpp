@@ -3,6 +3,18 @@
 
 namespace corral::engine {
 
+sampling::SamplingOptions greedy_options(int32_t num_predict) {
+  sampling::SamplingOptions o;
+  o.temperature = 0.f;
+  o.top_k = 1;  // one candidate left: the sampler returns it without drawing
+  o.top_p = 1.f;
+  o.repeat_last_n = 0;
+  o.repeat_penalty = 1.f;
+  o.seed = 0;
+  o.num_predict = num_predict;
+  return o;
+}
+
 Generator::Generator(Engine& engine) : engine_(engine), slots_(engine.options().num_parallel) {}
 
 Result<int32_t> Generator::add(Request request) {
@@ -22,6 +34,20 @@ bool Generator::busy() const {
   for (const auto& s : slots_)
     if (s) return true;
   return false;
+}
+
+bool Generator::active(int32_t slot) const {
+  return slot >= 0 && static_cast<size_t>(slot) < slots_.size() && slots_[slot].has_value();
+}
+
+std::optional<int32_t> Generator::free_slot() const {
+  for (size_t s = 0; s < slots_.size(); ++s)
+    if (!slots_[s]) return static_cast<int32_t>(s);
+  return std::nullopt;
+}
+
+void Generator::drop_all() {
+  for (auto& s : slots_) s.reset();
 }
 
 bool Generator::emit(Active& a, std::span<const float> logits) {

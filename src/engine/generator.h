@@ -27,6 +27,11 @@ struct Request {
   const std::atomic<bool>* cancel = nullptr;  // checked between steps
 };
 
+// A plain greedy continuation: argmax of the raw logits (no penalties, no random draw), at most
+// num_predict tokens (-1: until end of generation or context). `corral debug generate` runs this,
+// and so does a runner /completion request with these options.
+sampling::SamplingOptions greedy_options(int32_t num_predict);
+
 class Generator {
  public:
   explicit Generator(Engine& engine);
@@ -34,6 +39,13 @@ class Generator {
   // Places the request in a free slot (returns it); an error when every slot is busy.
   Result<int32_t> add(Request request);
   bool busy() const;
+  // Whether the slot still holds a request (it leaves at end of generation, at num_predict, or
+  // when cancelled, without a callback: the caller polls after each step).
+  bool active(int32_t slot) const;
+  // A slot without a request, if any (for work that borrows a slot of the engine, like embeddings).
+  std::optional<int32_t> free_slot() const;
+  // Drops every request (after a failed step, whose state is unknown).
+  void drop_all();
   // One step for every active request (see the file comment).
   Status step();
   // Runs steps until no request is active.

@@ -66,8 +66,9 @@ class Gemma3 final : public Model {
       be.rms_norm(blk, d, l.post_ffn_norm.f32(), blk, d, n, d, hp_.eps);
       be.add(blk, x, x, n * d);  // x = RMSNorm(FFN(h2)) + x1
     }
-    output_head(be, out_, hp_.eps, x, d, out_rows, ws);
-    if (softcap_ > 0.f) be.softcap(ws.logits.data(), softcap_, static_cast<int64_t>(out_rows.size()) * info_.n_vocab);
+    const bool logits = output_head(be, out_, hp_.eps, x, d, batch.output, out_rows, ws);
+    if (logits && softcap_ > 0.f)
+      be.softcap(ws.logits.data(), softcap_, static_cast<int64_t>(out_rows.size()) * info_.n_vocab);
   }
 
  private:

@@ -63,15 +63,19 @@ void embed(Backend& be, const Weight& token_embd, const nn::BatchView& batch, fl
   be.get_rows(token_embd, batch.tokens, batch.n_tokens, x);
 }
 
-void output_head(Backend& be, const OutputWeights& w, float eps, const float* x, int64_t n_embd,
+bool output_head(Backend& be, const OutputWeights& w, float eps, const float* x, int64_t n_embd, nn::OutputKind kind,
                  std::span<const int64_t> out_rows, nn::Workspace& ws) {
   const auto n_out = static_cast<int64_t>(out_rows.size());
-  if (n_out == 0) return;
-  for (int64_t i = 0; i < n_out; ++i)
-    std::memcpy(ws.out_x.data() + i * n_embd, x + out_rows[i] * n_embd, n_embd * sizeof(float));
-  be.rms_norm(ws.out_x.data(), n_embd, w.output_norm.f32(), ws.out_x.data(), n_embd, n_out, n_embd, eps);
-  be.matmul(w.output, ws.out_x.data(), n_out, ws.logits.data());
+  if (n_out == 0) return false;
+  // ws.out_x holds max_outputs rows (num_parallel); hidden states of a whole chunk go to ws.h,
+  // which has max_tokens rows and is free once the last layer ran.
+  float* rows = kind == nn::OutputKind::kHidden ? ws.h.data() : ws.out_x.data();
+  for (int64_t i = 0; i < n_out; ++i) std::memcpy(rows + i * n_embd, x + out_rows[i] * n_embd, n_embd * sizeof(float));
+  be.rms_norm(rows, n_embd, w.output_norm.f32(), rows, n_embd, n_out, n_embd, eps);
+  if (kind == nn::OutputKind::kHidden) return false;
+  be.matmul(w.output, rows, n_out, ws.logits.data());
   if (w.output_bias.present()) be.add_row(ws.logits.data(), w.output_bias.f32(), n_out, w.output.rows);
+  return true;
 }
 
 int64_t vocab_size(const GgufFile& file) {
@@ -126,7 +130,7 @@ void pre_norm_decoder_forward(Backend& be, const CommonHParams& hp, std::span<co
     nn::ffn_block(be, l.ffn, GatedActivation::kSilu, hp.n_ff, n, h, blk, ws);
     be.add(blk, x, x, n * d);  // x = FFN(h2) + x1
   }
-  output_head(be, out, hp.eps, x, d, out_rows, ws);
+  output_head(be, out, hp.eps, x, d, batch.output, out_rows, ws);
 }
 
 }  // namespace corral::models

@@ -72,8 +72,11 @@ nn::AttentionConfig standard_attention(const CommonHParams& hp, bool neox, const
 
 // x[n][n_embd] = embedding rows of the batch's tokens.
 void embed(Backend& be, const Weight& token_embd, const nn::BatchView& batch, float* x);
-// Gathers rows out_rows of x, applies the final RMSNorm and the head into ws.logits.
-void output_head(Backend& be, const OutputWeights& w, float eps, const float* x, int64_t n_embd,
+// Gathers rows out_rows of x and applies the final RMSNorm; then, for OutputKind::kLogits, the head
+// into ws.logits ([outputs][n_vocab]). For kHidden the normalised rows stay in ws.h
+// ([outputs][n_embd]; up to max_tokens rows, so a whole prompt chunk fits) and the head is skipped.
+// Returns true when logits were written (an architecture post-processes them only then).
+bool output_head(Backend& be, const OutputWeights& w, float eps, const float* x, int64_t n_embd, nn::OutputKind kind,
                  std::span<const int64_t> out_rows, nn::Workspace& ws);
 
 // The layer of the plain pre-norm decoders (llama, qwen2, qwen3).

@@ -49,7 +49,7 @@ class Phi3 final : public Model {
       nn::ffn_block(be, l.ffn, GatedActivation::kSilu, hp_.n_ff, n, h, blk, ws);  // up = [gate | up]
       be.add(blk, x, x, n * d);
     }
-    output_head(be, out_, hp_.eps, x, d, out_rows, ws);
+    output_head(be, out_, hp_.eps, x, d, batch.output, out_rows, ws);
   }
 
  private:
