@@ -16,8 +16,8 @@
 #include "sched/scheduler.h"
 #include "server/context.h"
 #include "server/model_facts.h"
-#include "server/options.h"
 #include "server/model_ref.h"
+#include "server/options.h"
 
 namespace corral::server {
 

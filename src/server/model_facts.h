@@ -18,8 +18,8 @@ struct ModelFacts {
   std::string arch;
   int64_t n_ctx_train = 0;
   int64_t n_embd = 0;
-  std::optional<std::string> jinja;  // tokenizer.chat_template
-  std::string bos_text, eos_text;    // texts of the BOS/EOS tokens (for Jinja's bos_token/eos_token)
+  std::optional<std::string> jinja;     // tokenizer.chat_template
+  std::string bos_text, eos_text;       // texts of the BOS/EOS tokens (for Jinja's bos_token/eos_token)
   std::optional<int64_t> pooling_type;  // <arch>.pooling_type: an embedding model
   bool is_embedding_model() const { return pooling_type.has_value() && *pooling_type != 0; }
 };

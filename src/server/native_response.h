@@ -9,17 +9,23 @@
 #include <string>
 
 #include "server/inference.h"
+#include "server/jobs.h"
 
 namespace httplib {
+struct Request;
 struct Response;
-}
+}  // namespace httplib
 
 namespace corral::server {
 
-// object(text, done): the route's object ({model, created_at, response|message, done}).
-using NativeObject = std::function<nlohmann::ordered_json(const std::string& text, bool done)>;
+// The route's object ({model, created_at, response|message, done}) carrying `text`.
+using NativeObject = nlohmann::ordered_json (*)(const std::string& model, const std::string& text, bool done);
+using NativePrepare = ApiResult<PreparedJob> (*)(ServerContext& ctx, const nlohmann::ordered_json& body,
+                                                 std::chrono::steady_clock::time_point start);
 
-void respond_native(ServerContext& ctx, httplib::Response& res, std::shared_ptr<Job> job, bool stream,
-                    NativeObject object);
+// The whole handler of /api/generate or /api/chat: parse, prepare (errors keep their status),
+// answer load/unload-only requests, then run the job into one object or an NDJSON stream.
+void serve_native(ServerContext& ctx, const httplib::Request& req, httplib::Response& res, NativePrepare prepare,
+                  NativeObject object);
 
 }  // namespace corral::server

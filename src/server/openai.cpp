@@ -20,9 +20,12 @@ Result<ordered_json> sampling_options(const ordered_json& body) {
     if (body.contains(key) && !body[key].is_null()) options["num_predict"] = body[key];
   if (body.contains("stop") && !body["stop"].is_null()) {
     const auto& stop = body["stop"];
-    if (stop.is_string()) options["stop"] = ordered_json::array({stop});
-    else if (stop.is_array()) options["stop"] = stop;
-    else return Error::format("stop must be a string or an array of strings");
+    if (stop.is_string())
+      options["stop"] = ordered_json::array({stop});
+    else if (stop.is_array())
+      options["stop"] = stop;
+    else
+      return Error::format("stop must be a string or an array of strings");
   }
   return options;
 }

@@ -52,27 +52,43 @@ int32_t clamp32(int64_t v) {
 
 void apply_int(std::string_view key, int64_t v, ModelOptions& o) {
   auto& s = o.sampling;
-  if (key == "num_ctx") o.num_ctx = v;
-  else if (key == "num_batch") o.num_batch = v;
-  else if (key == "num_gpu") o.num_gpu = clamp32(v);
-  else if (key == "num_thread") o.num_thread = clamp32(v);
-  else if (key == "num_keep") o.num_keep = clamp32(v);
-  else if (key == "seed") s.seed = v;
-  else if (key == "num_predict") s.num_predict = clamp32(v);
-  else if (key == "top_k") s.top_k = clamp32(v);
-  else if (key == "repeat_last_n") s.repeat_last_n = clamp32(v);
+  if (key == "num_ctx")
+    o.num_ctx = v;
+  else if (key == "num_batch")
+    o.num_batch = v;
+  else if (key == "num_gpu")
+    o.num_gpu = clamp32(v);
+  else if (key == "num_thread")
+    o.num_thread = clamp32(v);
+  else if (key == "num_keep")
+    o.num_keep = clamp32(v);
+  else if (key == "seed")
+    s.seed = v;
+  else if (key == "num_predict")
+    s.num_predict = clamp32(v);
+  else if (key == "top_k")
+    s.top_k = clamp32(v);
+  else if (key == "repeat_last_n")
+    s.repeat_last_n = clamp32(v);
   // main_gpu, draft_num_predict: accepted; nothing here uses them yet.
 }
 
 void apply_float(std::string_view key, float v, ModelOptions& o) {
   auto& s = o.sampling;
-  if (key == "temperature") s.temperature = v;
-  else if (key == "top_p") s.top_p = v;
-  else if (key == "min_p") s.min_p = v;
-  else if (key == "typical_p") s.typical_p = v;
-  else if (key == "repeat_penalty") s.repeat_penalty = v;
-  else if (key == "presence_penalty") s.presence_penalty = v;
-  else if (key == "frequency_penalty") s.frequency_penalty = v;
+  if (key == "temperature")
+    s.temperature = v;
+  else if (key == "top_p")
+    s.top_p = v;
+  else if (key == "min_p")
+    s.min_p = v;
+  else if (key == "typical_p")
+    s.typical_p = v;
+  else if (key == "repeat_penalty")
+    s.repeat_penalty = v;
+  else if (key == "presence_penalty")
+    s.presence_penalty = v;
+  else if (key == "frequency_penalty")
+    s.frequency_penalty = v;
 }
 
 }  // namespace
@@ -90,8 +106,10 @@ Status apply_options(const ordered_json& values, ModelOptions& options) {
     if (v.is_null()) continue;
     auto type = store::parameter_type(key);
     if (!type) {
-      if (store::is_deprecated_parameter(key)) LOG_WARN("option {} is deprecated and ignored", key);
-      else LOG_WARN("invalid option provided: {}", key);
+      if (store::is_deprecated_parameter(key))
+        LOG_WARN("option {} is deprecated and ignored", key);
+      else
+        LOG_WARN("invalid option provided: {}", key);
       continue;
     }
     switch (*type) {

@@ -5,10 +5,10 @@
 
 #include <cctype>
 
-#include "server/jobs.h"
-#include "server/native_response.h"
 #include "server/http_util.h"
 #include "server/inference.h"
+#include "server/jobs.h"
+#include "server/native_response.h"
 #include "server/prompt.h"
 #include "server/routes.h"
 
@@ -24,31 +24,14 @@ ordered_json chat_object(const std::string& model, const std::string& content, b
           {"done", done}};
 }
 
-void handle_chat(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  const auto start = std::chrono::steady_clock::now();
-  auto body = parse_json_body(req);
-  if (!body.ok()) return send_error(res, 400, body.error().to_string());
-  auto prepared = prepare_chat(ctx, *body, start);
-  if (auto* e = std::get_if<ApiError>(&prepared)) return send_error(res, e->status, e->message);
-  PreparedJob& chat = std::get<PreparedJob>(prepared);
-  std::shared_ptr<Job> job = std::move(chat.job);
-  if (chat.done_reason) {  // load or unload only
-    ordered_json out = chat_object(job->target.requested, "", true);
-    out["done_reason"] = *chat.done_reason;
-    return send_json(res, out);
-  }
-  std::string model = job->target.requested;
-  respond_native(ctx, res, std::move(job), chat.stream,
-                 [model](const std::string& text, bool done) { return chat_object(model, text, done); });
-}
-
 }  // namespace
 
 ApiResult<PreparedJob> prepare_chat(ServerContext& ctx, const ordered_json& body,
-                                std::chrono::steady_clock::time_point start) {
+                                    std::chrono::steady_clock::time_point start) {
   if (body.contains("messages") && !body["messages"].is_null() && !body["messages"].is_array())
     return ApiError{400, "messages must be an array"};
-  ordered_json messages = body.contains("messages") && body["messages"].is_array() ? body["messages"] : ordered_json::array();
+  ordered_json messages =
+      body.contains("messages") && body["messages"].is_array() ? body["messages"] : ordered_json::array();
   for (auto& m : messages) {
     if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
       return ApiError{400, "each message needs a string role"};
@@ -114,7 +97,9 @@ ApiResult<PreparedJob> prepare_chat(ServerContext& ctx, const ordered_json& body
 }
 
 void register_chat_routes(httplib::Server& server, ServerContext& ctx) {
-  server.Post("/api/chat", [&ctx](const httplib::Request& req, httplib::Response& res) { handle_chat(ctx, req, res); });
+  server.Post("/api/chat", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    serve_native(ctx, req, res, prepare_chat, chat_object);
+  });
 }
 
 }  // namespace corral::server

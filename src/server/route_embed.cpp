@@ -68,9 +68,11 @@ ApiResult<std::vector<std::string>> embed_inputs(const ordered_json& body, const
     if (!v.get<std::string>().empty()) inputs.push_back(v.get<std::string>());
     return inputs;
   }
-  if (!v.is_array()) return ApiError{400, fmt::format("invalid {} type: expected a string or an array of strings", key)};
+  if (!v.is_array())
+    return ApiError{400, fmt::format("invalid {} type: expected a string or an array of strings", key)};
   for (const auto& e : v) {
-    if (!e.is_string()) return ApiError{400, fmt::format("invalid {} type: expected a string or an array of strings", key)};
+    if (!e.is_string())
+      return ApiError{400, fmt::format("invalid {} type: expected a string or an array of strings", key)};
     inputs.push_back(e.get<std::string>());
   }
   return inputs;
@@ -116,15 +118,16 @@ ApiResult<EmbedOutcome> run_embed(ServerContext& ctx, const ordered_json& body, 
           v.resize(static_cast<size_t>(dimensions));
           normalise(v);
         }
-    ctx.metrics.record_generation(t.requested, out.prompt_eval_count, ns_between(loaded, std::chrono::steady_clock::now()),
-                                  0, 0);
+    ctx.metrics.record_generation(t.requested, out.prompt_eval_count,
+                                  ns_between(loaded, std::chrono::steady_clock::now()), 0, 0);
   }
   out.total_ns = ns_between(start, std::chrono::steady_clock::now());
   return out;
 }
 
 void register_embed_routes(httplib::Server& server, ServerContext& ctx) {
-  server.Post("/api/embed", [&ctx](const httplib::Request& req, httplib::Response& res) { handle_embed(ctx, req, res); });
+  server.Post("/api/embed",
+              [&ctx](const httplib::Request& req, httplib::Response& res) { handle_embed(ctx, req, res); });
   server.Post("/api/embeddings",
               [&ctx](const httplib::Request& req, httplib::Response& res) { handle_embeddings(ctx, req, res); });
 }

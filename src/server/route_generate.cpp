@@ -25,8 +25,8 @@ ApiResult<std::string> generate_prompt(const ordered_json& body, const Target& t
   tmpl::ChatRequest chat;
   bool with_context = body.contains("context") && body["context"].is_array() && !body["context"].empty();
   chat.messages = generate_messages(with_context ? ordered_json::array() : t.model.messages, prompt);
-  chat.system = body.contains("system") && body["system"].is_string() ? body["system"].get<std::string>()
-                                                                        : t.model.system;
+  chat.system =
+      body.contains("system") && body["system"].is_string() ? body["system"].get<std::string>() : t.model.system;
   if (body.contains("think") && body["think"].is_boolean()) chat.think = body["think"].get<bool>();
   std::optional<std::string> go_template = t.go_template;
   if (body.contains("template") && body["template"].is_string() && !body["template"].get<std::string>().empty())
@@ -49,7 +49,8 @@ std::optional<ApiError> check_generate_flags(const ordered_json& body) {
   if (body.contains("prompt") && !body["prompt"].is_null() && !body["prompt"].is_string())
     return ApiError{400, "prompt must be a string"};
   bool raw = body.value("raw", false);
-  bool has_template = body.contains("template") && body["template"].is_string() && !body["template"].get<std::string>().empty();
+  bool has_template =
+      body.contains("template") && body["template"].is_string() && !body["template"].get<std::string>().empty();
   bool has_system = body.contains("system") && body["system"].is_string() && !body["system"].get<std::string>().empty();
   bool has_context = body.contains("context") && body["context"].is_array() && !body["context"].empty();
   if (raw && (has_template || has_system || has_context))
@@ -57,24 +58,6 @@ std::optional<ApiError> check_generate_flags(const ordered_json& body) {
   if (body.contains("suffix") && body["suffix"].is_string() && !body["suffix"].get<std::string>().empty())
     return ApiError{400, fmt::format("\"{}\" does not support insert", body.value("model", ""))};
   return std::nullopt;
-}
-
-void handle_generate(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  const auto start = std::chrono::steady_clock::now();
-  auto body = parse_json_body(req);
-  if (!body.ok()) return send_error(res, 400, body.error().to_string());
-  auto prepared = prepare_generate(ctx, *body, start);
-  if (auto* e = std::get_if<ApiError>(&prepared)) return send_error(res, e->status, e->message);
-  PreparedJob& gen = std::get<PreparedJob>(prepared);
-  std::shared_ptr<Job> job = std::move(gen.job);
-  if (gen.done_reason) {  // load or unload only
-    ordered_json out = generate_object(job->target.requested, "", true);
-    out["done_reason"] = *gen.done_reason;
-    return send_json(res, out);
-  }
-  std::string model = job->target.requested;
-  respond_native(ctx, res, std::move(job), gen.stream,
-                 [model](const std::string& text, bool done) { return generate_object(model, text, done); });
 }
 
 }  // namespace
@@ -122,8 +105,9 @@ ApiResult<PreparedJob> prepare_generate(ServerContext& ctx, const ordered_json& 
 }
 
 void register_generate_routes(httplib::Server& server, ServerContext& ctx) {
-  server.Post("/api/generate",
-              [&ctx](const httplib::Request& req, httplib::Response& res) { handle_generate(ctx, req, res); });
+  server.Post("/api/generate", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    serve_native(ctx, req, res, prepare_generate, generate_object);
+  });
 }
 
 }  // namespace corral::server

@@ -95,32 +95,31 @@ void respond(ServerContext& ctx, httplib::Response& res, PreparedJob prepared, b
       return;
     }
     out.write_event(shapes.chunk(id, model, created, "", false, openai::finish_reason(outcome.done->done_reason)));
-    if (include_usage) out.write_event(openai::usage_chunk(id, shapes.chunk_object, model, created, usage_of(*outcome.done)));
+    if (include_usage)
+      out.write_event(openai::usage_chunk(id, shapes.chunk_object, model, created, usage_of(*outcome.done)));
     out.write_done();
   });
 }
 
 const Shapes& chat_shapes() {
-  static const Shapes shapes{
-      "chatcmpl-", "chat.completion.chunk", openai::chat_completion,
-      [](std::string_view id, std::string_view model, int64_t created, const std::string& text, bool first,
-         const ordered_json& finish) {
-        ordered_json delta = ordered_json::object();
-        if (finish.is_null()) {
-          if (first) delta["role"] = "assistant";
-          delta["content"] = text;
-        }
-        return openai::chat_chunk(id, model, created, delta, finish);
-      }};
+  static const Shapes shapes{"chatcmpl-", "chat.completion.chunk", openai::chat_completion,
+                             [](std::string_view id, std::string_view model, int64_t created, const std::string& text,
+                                bool first, const ordered_json& finish) {
+                               ordered_json delta = ordered_json::object();
+                               if (finish.is_null()) {
+                                 if (first) delta["role"] = "assistant";
+                                 delta["content"] = text;
+                               }
+                               return openai::chat_chunk(id, model, created, delta, finish);
+                             }};
   return shapes;
 }
 
 const Shapes& completion_shapes() {
-  static const Shapes shapes{"cmpl-", "text_completion", openai::text_completion,
-                             [](std::string_view id, std::string_view model, int64_t created, const std::string& text,
-                                bool /*first*/, const ordered_json& finish) {
-                               return openai::text_chunk(id, model, created, text, finish);
-                             }};
+  static const Shapes shapes{
+      "cmpl-", "text_completion", openai::text_completion,
+      [](std::string_view id, std::string_view model, int64_t created, const std::string& text, bool /*first*/,
+         const ordered_json& finish) { return openai::text_chunk(id, model, created, text, finish); }};
   return shapes;
 }
 
@@ -138,7 +137,8 @@ void handle_completions(ServerContext& ctx, const httplib::Request& req, httplib
   const auto start = std::chrono::steady_clock::now();
   auto converted = convert(req, res, openai::completion_request);
   if (!converted) return;
-  if (converted->native["prompt"].get<std::string>().empty()) return send_openai_error(res, 400, "prompt must not be empty");
+  if (converted->native["prompt"].get<std::string>().empty())
+    return send_openai_error(res, 400, "prompt must not be empty");
   auto prepared = prepare_generate(ctx, converted->native, start);
   if (auto* e = std::get_if<ApiError>(&prepared)) return send_openai_error(res, e->status, e->message);
   respond(ctx, res, std::move(std::get<PreparedJob>(prepared)), converted->include_usage, completion_shapes());

@@ -1,7 +1,7 @@
 // The OpenAI ↔ native translation: defaults, field mapping, errors and response shapes.
-#include <gtest/gtest.h>
-
 #include "server/openai.h"
+
+#include <gtest/gtest.h>
 
 namespace corral::server::openai {
 namespace {
@@ -47,7 +47,8 @@ TEST(OpenAi, BadRequestsAreErrors) {
   auto image = ordered_json::parse(R"({"model":"m","messages":[{"role":"user","content":[
       {"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}]}]})");
   EXPECT_FALSE(chat_request(image).ok());
-  auto rf = chat_request(ordered_json::parse(R"({"model":"m","messages":[],"response_format":{"type":"json_object"}})"));
+  auto rf =
+      chat_request(ordered_json::parse(R"({"model":"m","messages":[],"response_format":{"type":"json_object"}})"));
   ASSERT_TRUE(rf.ok());
   EXPECT_EQ(rf->native["format"], "json");
 }

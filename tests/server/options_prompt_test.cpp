@@ -51,8 +51,9 @@ TEST(Options, WrongTypesAreErrorsUnknownKeysAreIgnored) {
 
 ModelFacts jinja_facts() {
   ModelFacts f;
-  f.jinja = "{{ bos_token }}{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}"
-            "{% if add_generation_prompt %}<assistant>{% endif %}";
+  f.jinja =
+      "{{ bos_token }}{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}"
+      "{% if add_generation_prompt %}<assistant>{% endif %}";
   f.bos_text = "<s>";
   f.eos_text = "</s>";
   return f;
@@ -69,8 +70,10 @@ TEST(Prompt, JinjaLosesTheBosTextTheTokenizerAdds) {
 
 TEST(Prompt, GoTemplateWinsOverJinja) {
   tmpl::ChatRequest r;
-  r.messages = generate_messages(ordered_json::parse(R"([{"role":"user","content":"old"},{"role":"assistant","content":"reply"}])"), "new");
-  auto p = render_prompt(r, chat_templates(std::string("{{ range .Messages }}[{{ .Role }}:{{ .Content }}]{{ end }}"), jinja_facts()));
+  r.messages = generate_messages(
+      ordered_json::parse(R"([{"role":"user","content":"old"},{"role":"assistant","content":"reply"}])"), "new");
+  auto p = render_prompt(
+      r, chat_templates(std::string("{{ range .Messages }}[{{ .Role }}:{{ .Content }}]{{ end }}"), jinja_facts()));
   ASSERT_TRUE(p.ok()) << p.error().to_string();
   EXPECT_EQ(*p, "[user:old][assistant:reply][user:new]");
 }
@@ -81,7 +84,9 @@ TEST(Prompt, ChatHistoryIsDroppedOldestFirstKeepingSystemAndLast) {
       {"role":"assistant","content":"a1"},{"role":"user","content":"u2"}])");
   auto templates = chat_templates(std::string("{{ range .Messages }}[{{ .Content }}]{{ end }}"), ModelFacts{});
   // One "token" per bracketed message.
-  auto count = [](const std::string& p) -> Result<size_t> { return static_cast<size_t>(std::count(p.begin(), p.end(), '[')); };
+  auto count = [](const std::string& p) -> Result<size_t> {
+    return static_cast<size_t>(std::count(p.begin(), p.end(), '['));
+  };
   auto all = render_chat_fitting(r, templates, 4, count);
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(*all, "[S][u1][a1][u2]");
