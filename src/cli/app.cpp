@@ -29,6 +29,7 @@ int run(int argc, char** argv) {
   register_cp(app, action);
   register_rm(app, action);
   register_fit(app, action);
+  register_runner(app, action);
   register_serve(app, action);
 
   try {

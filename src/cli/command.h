@@ -22,6 +22,7 @@ void register_list(CLI::App& app, Action& action);
 void register_cp(CLI::App& app, Action& action);
 void register_rm(CLI::App& app, Action& action);  // rm and prune
 void register_fit(CLI::App& app, Action& action);
+void register_runner(CLI::App& app, Action& action);  // hidden: the child of serve
 void register_serve(CLI::App& app, Action& action);
 
 // `corral debug` subcommands, each in its own debug_<name>_command.cpp; called by register_debug.

@@ -21,7 +21,7 @@ struct CompletionRequest {
   std::optional<std::vector<int32_t>> tokens;  // ...unless the tokens are given
   sampling::SamplingOptions options;
   int32_t num_keep = 4;
-  bool shift = true;     // context shift (and prompt truncation) when the context fills
+  bool shift = true;  // context shift (and prompt truncation) when the context fills
   bool logprobs = false;
   bool return_context = false;  // final line carries the context tokens (Ollama's /api/generate)
 };
@@ -60,6 +60,25 @@ nlohmann::ordered_json to_json(const EmbeddingRequest& r);
 Result<EmbeddingRequest> embedding_request_from_json(const nlohmann::ordered_json& j);
 nlohmann::ordered_json to_json(const EmbeddingResult& r);
 Result<EmbeddingResult> embedding_result_from_json(const nlohmann::ordered_json& j);
+
+// GET /health: "loading" (with progress 0..1), "ok", or "error" (the load failed; error says why).
+struct RunnerHealth {
+  std::string status;
+  double progress = 0.0;
+  std::string error;
+};
+nlohmann::ordered_json to_json(const RunnerHealth& h);
+Result<RunnerHealth> runner_health_from_json(const nlohmann::ordered_json& j);
+
+// GET /status
+struct RunnerStatus {
+  int64_t slots_busy = 0;
+  int64_t num_parallel = 0;
+  uint64_t kv_bytes = 0;
+  uint64_t workspace_bytes = 0;
+};
+nlohmann::ordered_json to_json(const RunnerStatus& s);
+Result<RunnerStatus> runner_status_from_json(const nlohmann::ordered_json& j);
 
 // One line of a /completion stream, parsed.
 struct CompletionLine {
