@@ -12,6 +12,8 @@
 #include "base/units.h"
 #include "cli/command.h"
 #include "sched/devices.h"
+#include "sched/runner_process.h"
+#include "sched/scheduler.h"
 #include "server/context.h"
 #include "server/metrics.h"
 #include "server/server.h"
@@ -54,19 +56,42 @@ int serve() {
   LOG_INFO("models in {}", st->root().string());
   log_devices(env);
 
+  auto config = sched::SchedulerConfig::from_env(env);
+  if (!config.ok()) {
+    fmt::print(stderr, "Error: {}\n", config.error().to_string());
+    return kExitError;
+  }
+  sched::RunnerLaunch launch;
+  launch.executable = "/proc/self/exe";
+  launch.load_timeout = config->load_timeout;
+  // Runners are children of this process: one per loaded model, started on demand.
+  sched::Scheduler scheduler(*config, [launch](const sched::LoadSpec& spec) {
+    return sched::RunnerProcess::start(
+        launch, spec, [&spec](double progress) { LOG_DEBUG("loading {}: {:.0f}%", spec.model_name, progress * 100); });
+  });
   server::Metrics metrics;
   server::ServerContext ctx(std::move(*st), env, metrics, CORRAL_VERSION);
-  // The scheduler (runner processes) is wired here once it exists; until then inference routes
-  // answer that no scheduler is available.
+  ctx.scheduler = &scheduler;
+  metrics.set_gauge_source([&scheduler] {
+    server::GaugeSnapshot g;
+    g.queue_depth = scheduler.queue_depth();
+    for (const auto& r : scheduler.loaded()) {
+      ++g.models_loaded;
+      g.sequences_active += static_cast<size_t>(r.busy);
+      g.model_memory.emplace_back(r.spec.model_name, r.plan.size);
+    }
+    return g;
+  });
   server::Server server(ctx);
   if (auto s = server.bind(server::bind_address_from_env(env)); !s.ok()) {
     fmt::print(stderr, "Error: {}\n", s.error().to_string());
     return kExitError;
   }
-  std::thread signal_thread([&server, stop_signals] {
+  std::thread signal_thread([&server, &ctx, stop_signals] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     LOG_INFO("received signal {}, shutting down", sig);
+    ctx.stopping = true;
     server.stop();
   });
   Status status = server.run();
