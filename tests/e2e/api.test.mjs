@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import {
-  INFERENCE, Server, chatReference, createModel, detokenize, fixtureModel, greedyIds, makeTempDir, tokenize, waitFor,
+  Server, chatReference, createModel, detokenize, fixtureModel, greedyIds, makeTempDir, tokenize, waitFor,
 } from './harness.mjs';
 import { ResponseValidator } from './openapi.mjs';
 import { makeClients } from './clients.mjs';
@@ -86,7 +86,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.ok(s.template.length > 0, 'the GGUF chat template is shown');
   });
 
-  it('generates greedily (raw, not streamed) exactly as corral debug generate', INFERENCE, async () => {
+  it('generates greedily (raw, not streamed) exactly as corral debug generate', async () => {
     const prompt = 'Once upon a time, there was a little';
     const n = 24;
     const ref = reference(STORY, prompt, n);
@@ -104,7 +104,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.ok(r.total_duration >= r.eval_duration, 'total_duration covers eval_duration');
   });
 
-  it('streams the same greedy text, in pieces, ending with one done line', INFERENCE, async () => {
+  it('streams the same greedy text, in pieces, ending with one done line', async () => {
     const prompt = 'The cat sat on the';
     const n = 16;
     const ref = reference(STORY, prompt, n);
@@ -123,7 +123,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     for (const p of parts) assert.ok(!Number.isNaN(Date.parse(p.created_at)), `created_at ${p.created_at}`);
   });
 
-  it('generates greedily with a Llama 3 vocabulary model too (raw)', INFERENCE, async () => {
+  it('generates greedily with a Llama 3 vocabulary model too (raw)', async () => {
     const prompt = 'Hello world, this is';
     const n = 12;
     const ref = reference(TINY, prompt, n);
@@ -132,7 +132,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.equal(r.prompt_eval_count, ref.promptIds.length);
   });
 
-  it('chats with a system prompt and multi-turn history, greedy as corral debug generate (stream and not)', INFERENCE, async () => {
+  it('chats with a system prompt and multi-turn history, greedy as corral debug generate (stream and not)', async () => {
     const messages = [
       { role: 'system', content: 'You are a terse assistant.' },
       { role: 'user', content: 'Name a colour.' },
@@ -167,7 +167,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.ok(r.prompt_eval_count > noSystem.prompt_eval_count, 'the system prompt adds tokens');
   });
 
-  it('embeds (batch, normalised, dimensions) and the legacy /api/embeddings agrees', INFERENCE, async () => {
+  it('embeds (batch, normalised, dimensions) and the legacy /api/embeddings agrees', async () => {
     const r = await c.ollama.embed({ model: 'tiny', input: ['hello world', 'good night moon'] });
     assert.equal(r.model, 'tiny');
     assert.equal(r.embeddings.length, 2);
@@ -191,7 +191,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.deepEqual(empty.embeddings, []);
   });
 
-  it('lists running models in ps', INFERENCE, async () => {
+  it('lists running models in ps', async () => {
     await c.ollama.generate({ model: 'tiny', prompt: 'hi', raw: true, stream: false, options: { num_predict: 1 } });
     const { models } = await c.ollama.ps();
     const tiny = models.find((m) => m.name === 'tiny:latest');
@@ -204,7 +204,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.ok(tiny.context_length > 0, 'context_length');
   });
 
-  it('loads with an empty prompt and unloads with keep_alive 0', INFERENCE, async () => {
+  it('loads with an empty prompt and unloads with keep_alive 0', async () => {
     const load = await c.ollama.generate({ model: 'story', prompt: '', stream: false });
     assert.equal(load.done, true);
     assert.equal(load.done_reason, 'load');
@@ -248,7 +248,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.ok(names.includes('uploaded-copy:latest'), names.join(', '));
   });
 
-  it('generates with the uploaded model and its copy', INFERENCE, async () => {
+  it('generates with the uploaded model and its copy', async () => {
     for (const model of ['uploaded', 'uploaded-copy']) {
       const g = await c.ollama.generate({ model, prompt: 'Hi', raw: true, stream: false, options: { ...GREEDY, num_predict: 4 } });
       assert.equal(g.done, true);
@@ -282,7 +282,7 @@ describe('ollama-js against corral serve', { skip }, () => {
     assert.equal(wrongMethod.status, 405);
   });
 
-  it('answers inference errors with the right status and an {"error"} body', INFERENCE, async () => {
+  it('answers inference errors with the right status and an {"error"} body', async () => {
     await assert.rejects(c.ollama.generate({ model: 'nope', prompt: 'x', stream: false }), (e) => {
       assert.equal(e.status_code, 404);
       assert.match(e.error, /model ["']nope(:latest)?["'] not found/);

@@ -189,8 +189,3 @@ export function chatReference(ggufPath, messages, n) {
   const head = detokenize(ggufPath, promptIds);
   return { prompt, promptIds, ids, text: full.slice(head.length) };
 }
-
-// Test options for the tests that need the inference routes (/api/generate, /api/chat, /api/embed,
-// /v1/*) and runners behind the scheduler, while those are not in main: they run and report, but as
-// `todo` (their failures do not fail the suite). Removed test by test as they pass.
-export const INFERENCE = { todo: 'needs the inference routes and runners in corral serve (issue 8, in progress)' };

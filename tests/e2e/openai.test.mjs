@@ -4,7 +4,7 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { INFERENCE, Server, createModel, detokenize, fixtureModel, greedyIds, makeTempDir, tokenize } from './harness.mjs';
+import { Server, createModel, detokenize, fixtureModel, greedyIds, makeTempDir, tokenize } from './harness.mjs';
 import { ResponseValidator } from './openapi.mjs';
 import { makeClients } from './clients.mjs';
 import { OpenAI } from './deps.mjs';
@@ -39,7 +39,7 @@ describe('openai client against corral serve /v1', { skip }, () => {
     if (store) fs.rmSync(store, { recursive: true, force: true });
   });
 
-  it('lists and retrieves models', INFERENCE, async () => {
+  it('lists and retrieves models', async () => {
     const page = await c.openai.models.list();
     const ids = page.data.map((m) => m.id).sort();
     assert.deepEqual(ids, ['story:latest', 'tiny:latest']);
@@ -52,7 +52,7 @@ describe('openai client against corral serve /v1', { skip }, () => {
     assert.equal(one.object, 'model');
   });
 
-  it('answers chat completions, greedy, equal to /api/chat', INFERENCE, async () => {
+  it('answers chat completions, greedy, equal to /api/chat', async () => {
     const r = await c.openai.chat.completions.create({ model: 'tiny', messages: MESSAGES, temperature: 0, seed: 1, max_tokens: 8 });
     assert.equal(r.object, 'chat.completion');
     assert.match(r.id, /^chatcmpl-/);
@@ -68,7 +68,7 @@ describe('openai client against corral serve /v1', { skip }, () => {
     assert.equal(r.usage.total_tokens, r.usage.prompt_tokens + r.usage.completion_tokens);
   });
 
-  it('streams chat completions with usage (stream_options.include_usage)', INFERENCE, async () => {
+  it('streams chat completions with usage (stream_options.include_usage)', async () => {
     const plain = await c.openai.chat.completions.create({ model: 'tiny', messages: MESSAGES, temperature: 0, max_tokens: 8 });
     const stream = await c.openai.chat.completions.create({
       model: 'tiny', messages: MESSAGES, temperature: 0, max_tokens: 8, stream: true, stream_options: { include_usage: true },
@@ -87,7 +87,7 @@ describe('openai client against corral serve /v1', { skip }, () => {
     assert.ok(chunks.every((ch) => ch.id === chunks[0].id && ch.created === chunks[0].created), 'one id and created');
   });
 
-  it('answers completions exactly as corral debug generate (stream and not)', INFERENCE, async () => {
+  it('answers completions exactly as corral debug generate (stream and not)', async () => {
     const prompt = 'Once upon a time, there was a';
     const n = 16;
     const promptIds = tokenize(STORY, prompt);
@@ -105,7 +105,7 @@ describe('openai client against corral serve /v1', { skip }, () => {
     assert.equal(text, expected);
   });
 
-  it('embeds, equal to /api/embed', INFERENCE, async () => {
+  it('embeds, equal to /api/embed', async () => {
     const input = ['hello world', 'good night moon'];
     const r = await c.openai.embeddings.create({ model: 'tiny', input, encoding_format: 'float' });
     assert.equal(r.object, 'list');
@@ -125,7 +125,7 @@ describe('openai client against corral serve /v1', { skip }, () => {
     for (let j = 0; j < 64; j++) assert.ok(Math.abs(b64.data[0].embedding[j] - ollama.embeddings[0][j]) < 1e-5, `base64 [${j}]`);
   });
 
-  it('answers errors in OpenAI\'s shape', INFERENCE, async () => {
+  it('answers errors in OpenAI\'s shape', async () => {
     await assert.rejects(c.openai.chat.completions.create({ model: 'nope', messages: MESSAGES }), (e) => {
       assert.ok(e instanceof OpenAI.NotFoundError, `${e.constructor.name}: ${e.message}`);
       assert.equal(e.status, 404);
