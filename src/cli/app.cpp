@@ -31,6 +31,8 @@ int run(int argc, char** argv) {
   register_fit(app, action);
   register_runner(app, action);
   register_serve(app, action);
+  register_ps(app, action);
+  register_run(app, action);
 
   try {
     app.parse(argc, argv);

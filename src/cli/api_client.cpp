@@ -1,0 +1,142 @@
+// The CLI's HTTP client of `corral serve` (cpp-httplib), see api_client.h.
+#include "cli/api_client.h"
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include "server/host_guard.h"
+
+namespace corral::cli {
+namespace {
+
+using nlohmann::json;
+
+// Generation can pause for a long time (a model loading, a long prompt), so reads wait long.
+constexpr time_t kReadTimeoutSeconds = 600;
+constexpr time_t kConnectTimeoutSeconds = 5;
+
+void configure(httplib::Client& cli) {
+  cli.set_connection_timeout(kConnectTimeoutSeconds, 0);
+  cli.set_read_timeout(kReadTimeoutSeconds, 0);
+  cli.set_write_timeout(kReadTimeoutSeconds, 0);
+}
+
+}  // namespace
+
+ApiClient::ApiClient(std::string host, int port) : host_(std::move(host)), port_(port) {
+  if (host_.empty() || host_ == "0.0.0.0" || host_ == "::") host_ = "127.0.0.1";
+}
+
+ApiClient ApiClient::from_env(const Env& env) {
+  server::BindAddress a = server::bind_address_from_env(env);
+  return ApiClient(a.host, a.port);
+}
+
+std::string ApiClient::address() const {
+  if (host_.find(':') != std::string::npos) return fmt::format("[{}]:{}", host_, port_);
+  return fmt::format("{}:{}", host_, port_);
+}
+
+Error ApiClient::unreachable() {
+  last_status_ = 0;
+  last_unreachable_ = true;
+  return Error::format("could not connect to corral server at {} — is `corral serve` running?", address());
+}
+
+Error ApiClient::http_error(int status, const std::string& body) const {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_object() && j.contains("error") && j["error"].is_string()) return Error(j["error"].get<std::string>());
+  std::string text = body.size() > 200 ? body.substr(0, 200) + "..." : body;
+  return Error::format("server answered HTTP {}{}{}", status, text.empty() ? "" : ": ", text);
+}
+
+Result<json> ApiClient::get_json(const std::string& path) {
+  httplib::Client cli(host_, port_);
+  configure(cli);
+  last_unreachable_ = false;
+  auto r = cli.Get(path);
+  if (!r) return unreachable();
+  last_status_ = r->status;
+  if (r->status != 200) return http_error(r->status, r->body);
+  json j = json::parse(r->body, nullptr, false);
+  if (j.is_discarded()) return Error::format("server sent invalid JSON for GET {}", path);
+  return j;
+}
+
+Result<json> ApiClient::post_json(const std::string& path, const json& body) {
+  httplib::Client cli(host_, port_);
+  configure(cli);
+  last_unreachable_ = false;
+  auto r = cli.Post(path, body.dump(), "application/json");
+  if (!r) return unreachable();
+  last_status_ = r->status;
+  if (r->status != 200) return http_error(r->status, r->body);
+  if (r->body.empty()) return json::object();
+  json j = json::parse(r->body, nullptr, false);
+  if (j.is_discarded()) return Error::format("server sent invalid JSON for POST {}", path);
+  return j;
+}
+
+Status ApiClient::post_stream(const std::string& path, const json& body,
+                              const std::function<bool(const json&)>& on_line) {
+  httplib::Client cli(host_, port_);
+  configure(cli);
+  last_unreachable_ = false;
+  last_status_ = 0;
+  httplib::Request req;
+  req.method = "POST";
+  req.path = path;
+  req.body = body.dump();
+  req.set_header("Content-Type", "application/json");
+  std::string buffer, error_body;
+  std::optional<Error> failure;
+  bool cancelled = false;
+  req.response_handler = [&](const httplib::Response& r) {
+    last_status_ = r.status;
+    return true;
+  };
+  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+    if (last_status_ != 200) {
+      error_body.append(data, n);
+      return error_body.size() < 64 * 1024;
+    }
+    buffer.append(data, n);
+    for (size_t nl; (nl = buffer.find('\n')) != std::string::npos;) {
+      const std::string line = buffer.substr(0, nl);
+      buffer.erase(0, nl + 1);
+      if (line.empty()) continue;
+      json j = json::parse(line, nullptr, false);
+      if (j.is_discarded()) {
+        failure = Error::format("server sent an invalid stream line: {}", line.substr(0, 200));
+        return false;
+      }
+      if (j.is_object() && j.contains("error") && j["error"].is_string()) {
+        failure = Error(j["error"].get<std::string>());
+        return false;
+      }
+      if (!on_line(j)) {
+        cancelled = true;
+        return false;
+      }
+    }
+    return true;
+  };
+  httplib::Response res;
+  httplib::Error err = httplib::Error::Success;
+  bool sent = cli.send(req, res, err);
+  if (failure) return *failure;
+  if (cancelled) return {};
+  if (last_status_ == 0 && !sent) return unreachable();
+  if (last_status_ != 200) return http_error(last_status_, error_body);
+  if (!sent) return Error::format("the stream from the server broke off: {}", httplib::to_string(err));
+  if (!buffer.empty()) {
+    json j = json::parse(buffer, nullptr, false);
+    if (!j.is_discarded()) {
+      if (j.is_object() && j.contains("error") && j["error"].is_string()) return Error(j["error"].get<std::string>());
+      on_line(j);
+    }
+  }
+  return {};
+}
+
+}  // namespace corral::cli

@@ -1,0 +1,45 @@
+// A small client of corral's (Ollama's) HTTP API for the CLI commands that talk to `corral serve`:
+// JSON GET/POST, NDJSON streams, and errors carrying the server's {"error"} message.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+
+#include "base/env.h"
+#include "base/result.h"
+
+namespace corral::cli {
+
+class ApiClient {
+ public:
+  ApiClient(std::string host, int port);
+  // The address from CORRAL_HOST / OLLAMA_HOST, parsed as `corral serve` parses it; a server
+  // bound to every interface is reached on 127.0.0.1.
+  static ApiClient from_env(const Env& env);
+
+  Result<nlohmann::json> get_json(const std::string& path);
+  Result<nlohmann::json> post_json(const std::string& path, const nlohmann::json& body);
+  // Each NDJSON line of the response to `on_line`; returning false cancels (closes the
+  // connection) and the call returns OK. An {"error"} line ends the stream with that error.
+  Status post_stream(const std::string& path, const nlohmann::json& body,
+                     const std::function<bool(const nlohmann::json&)>& on_line);
+
+  // The HTTP status of the last answered request (0 when nothing answered).
+  int last_status() const { return last_status_; }
+  // True when the last request failed because nothing answered at the address.
+  bool last_unreachable() const { return last_unreachable_; }
+  std::string address() const;
+
+ private:
+  Error unreachable();
+  Error http_error(int status, const std::string& body) const;
+
+  std::string host_;
+  int port_;
+  int last_status_ = 0;
+  bool last_unreachable_ = false;
+};
+
+}  // namespace corral::cli

@@ -1,0 +1,140 @@
+// `corral run`, `ps` and `stop` against a real `corral serve` child on 127.0.0.1:0 with a
+// temporary store holding a tiny synthetic model (testing/tiny_model.h, no fixtures needed).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "testing/testing.h"
+#include "testing/tiny_model.h"
+
+namespace corral::testing {
+namespace {
+
+class ClientCommandsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    models_ = dir_ / "models";
+    setenv("CORRAL_MODELS", models_.c_str(), 1);
+    write_tiny_model(dir_ / "tiny.gguf");
+    {
+      std::ofstream mf(dir_ / "Modelfile");
+      mf << "FROM " << (dir_ / "tiny.gguf").string() << "\nPARAMETER num_predict 6\nPARAMETER num_ctx 256\n";
+    }
+    auto created = run_corral("create tiny -f '" + (dir_ / "Modelfile").string() + "'");
+    ASSERT_EQ(created.exit_code, 0) << created.err;
+    start_server();
+  }
+  void TearDown() override {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+    unsetenv("CORRAL_HOST");
+    unsetenv("CORRAL_MODELS");
+  }
+
+  void start_server() {
+    const std::string log = (dir_ / "serve.log").string();
+    pid_ = fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      setenv("CORRAL_HOST", "127.0.0.1:0", 1);
+      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, STDERR_FILENO);
+      dup2(fd, STDOUT_FILENO);
+      execl(CORRAL_BINARY, "corral", "serve", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::smatch m;
+      std::string text = read_file(log);
+      if (std::regex_search(text, m, listening)) {
+        setenv("CORRAL_HOST", ("127.0.0.1:" + m[1].str()).c_str(), 1);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    FAIL() << "corral serve did not start: " << read_file(log);
+  }
+
+  TempDir dir_;
+  std::filesystem::path models_;
+  pid_t pid_ = -1;
+};
+
+TEST_F(ClientCommandsTest, RunPsStop) {
+  auto r = run_corral("run tiny hello --verbose </dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GT(r.out.size(), 1u);
+  EXPECT_EQ(r.out.back(), '\n');
+  for (const char* line : {"total duration:", "load duration:", "prompt eval count:", "prompt eval rate:",
+                           "eval count:           6 token(s)", "eval duration:", "eval rate:"})
+    EXPECT_NE(r.err.find(line), std::string::npos) << line << " in\n" << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(eval rate:\s+\d+\.\d\d tokens/s)"))) << r.err;
+
+  {
+    std::ofstream in(dir_ / "stdin.txt");
+    in << "hi\n";
+  }
+  auto piped = run_corral("run tiny < '" + (dir_ / "stdin.txt").string() + "'");
+  EXPECT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_GT(piped.out.size(), 1u);
+  EXPECT_EQ(piped.err, "");
+
+  auto ps = run_corral("ps");
+  ASSERT_EQ(ps.exit_code, 0) << ps.err;
+  EXPECT_TRUE(std::regex_search(ps.out, std::regex(R"(^NAME\s+ID\s+SIZE\s+PROCESSOR\s+CONTEXT\s+UNTIL\n)"))) << ps.out;
+  EXPECT_TRUE(std::regex_search(
+      ps.out,
+      std::regex(R"(\ntiny:latest\s+[0-9a-f]{12}\s+\d+(\.\d)? [KMG]?B\s+100% CPU\s+256\s+4 minutes from now\n)")))
+      << ps.out;
+  auto json_ps = run_corral("ps --json");
+  EXPECT_NE(json_ps.out.find("\"context_length\": 256"), std::string::npos) << json_ps.out;
+
+  auto stop = run_corral("stop tiny");
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  // Unloading may take a moment after the answer.
+  std::string lines;
+  for (int i = 0; i < 100; ++i) {
+    lines = run_corral("ps").out;
+    if (lines.find("tiny") == std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(std::regex_match(lines, std::regex(R"(NAME\s+ID\s+SIZE\s+PROCESSOR\s+CONTEXT\s+UNTIL\n)"))) << lines;
+
+  auto missing = run_corral("stop nope");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, "Error: couldn't find model \"nope\" to stop\n");
+  auto run_missing = run_corral("run nope hi");
+  EXPECT_EQ(run_missing.exit_code, 1);
+  EXPECT_EQ(run_missing.err, "Error: model 'nope' not found\n");
+  auto json_format = run_corral("run tiny hi --format json");
+  EXPECT_EQ(json_format.exit_code, 1);
+  EXPECT_EQ(json_format.err.rfind("Error: ", 0), 0u) << json_format.err;
+}
+
+TEST(ClientCommandsNoServer, ExitOneWithTheCommandToRun) {
+  setenv("CORRAL_HOST", "127.0.0.1:1", 1);
+  for (const char* args : {"run tiny hi", "ps", "stop tiny"}) {
+    auto r = run_corral(args);
+    EXPECT_EQ(r.exit_code, 1) << args;
+    EXPECT_EQ(r.err, "Error: could not connect to corral server at 127.0.0.1:1 — is `corral serve` running?\n") << args;
+  }
+  auto interactive_missing = run_corral("run tiny --nowordwrap </dev/null");  // stdin not a terminal
+  EXPECT_EQ(interactive_missing.exit_code, 1);
+  unsetenv("CORRAL_HOST");
+}
+
+}  // namespace
+}  // namespace corral::testing
