@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include "sched/ndjson_post.h"
 #include "server/host_guard.h"
 
 namespace corral::cli {
@@ -82,60 +83,33 @@ Status ApiClient::post_stream(const std::string& path, const json& body,
   httplib::Client cli(host_, port_);
   configure(cli);
   last_unreachable_ = false;
-  last_status_ = 0;
-  httplib::Request req;
-  req.method = "POST";
-  req.path = path;
-  req.body = body.dump();
-  req.set_header("Content-Type", "application/json");
-  std::string buffer, error_body;
   std::optional<Error> failure;
   bool cancelled = false;
-  req.response_handler = [&](const httplib::Response& r) {
-    last_status_ = r.status;
-    return true;
-  };
-  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
-    if (last_status_ != 200) {
-      error_body.append(data, n);
-      return error_body.size() < 64 * 1024;
+  // A line the caller sees; false stops the stream (an error line, bad JSON or the caller's wish).
+  auto take = [&](const std::string& line) {
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded()) {
+      failure = Error::format("server sent an invalid stream line: {}", line.substr(0, 200));
+      return false;
     }
-    buffer.append(data, n);
-    for (size_t nl; (nl = buffer.find('\n')) != std::string::npos;) {
-      const std::string line = buffer.substr(0, nl);
-      buffer.erase(0, nl + 1);
-      if (line.empty()) continue;
-      json j = json::parse(line, nullptr, false);
-      if (j.is_discarded()) {
-        failure = Error::format("server sent an invalid stream line: {}", line.substr(0, 200));
-        return false;
-      }
-      if (j.is_object() && j.contains("error") && j["error"].is_string()) {
-        failure = Error(j["error"].get<std::string>());
-        return false;
-      }
-      if (!on_line(j)) {
-        cancelled = true;
-        return false;
-      }
+    if (j.is_object() && j.contains("error") && j["error"].is_string()) {
+      failure = Error(j["error"].get<std::string>());
+      return false;
+    }
+    if (!on_line(j)) {
+      cancelled = true;
+      return false;
     }
     return true;
   };
-  httplib::Response res;
-  httplib::Error err = httplib::Error::Success;
-  bool sent = cli.send(req, res, err);
+  sched::NdjsonExchange x = sched::post_ndjson(cli, path, body.dump(), take);
+  last_status_ = x.status;
   if (failure) return *failure;
   if (cancelled) return {};
-  if (last_status_ == 0 && !sent) return unreachable();
-  if (last_status_ != 200) return http_error(last_status_, error_body);
-  if (!sent) return Error::format("the stream from the server broke off: {}", httplib::to_string(err));
-  if (!buffer.empty()) {
-    json j = json::parse(buffer, nullptr, false);
-    if (!j.is_discarded()) {
-      if (j.is_object() && j.contains("error") && j["error"].is_string()) return Error(j["error"].get<std::string>());
-      on_line(j);
-    }
-  }
+  if (x.status == 0 && !x.sent) return unreachable();
+  if (x.status != 200) return http_error(x.status, x.error_body);
+  if (!x.sent) return Error::format("the stream from the server broke off: {}", httplib::to_string(x.transport));
+  if (!x.rest.empty() && !take(x.rest) && failure) return *failure;
   return {};
 }
 

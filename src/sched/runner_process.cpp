@@ -16,6 +16,7 @@
 
 #include "base/log.h"
 #include "base/unique_fd.h"
+#include "sched/ndjson_post.h"
 
 extern char** environ;
 
@@ -296,63 +297,40 @@ Result<CompletionDone> RunnerProcess::complete(const CompletionRequest& request,
                                                const std::function<bool(const CompletionPiece&)>& on_piece) {
   httplib::Client cli("127.0.0.1", port_);
   cli.set_read_timeout(kStreamReadTimeoutSeconds, 0);
-  httplib::Request req;
-  req.method = "POST";
-  req.path = "/completion";
-  req.body = to_json(request).dump();
-  req.set_header("Content-Type", "application/json");
-  int status = 0;
-  std::string buffer, error_body;
   std::optional<CompletionDone> done;
   std::optional<Error> failure;
   bool cancelled = false;
-  req.response_handler = [&](const httplib::Response& r) {
-    status = r.status;
-    return true;
-  };
-  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
-    if (status != 200) {
-      error_body.append(data, n);
-      return error_body.size() < 64 * 1024;
+  NdjsonExchange x = post_ndjson(cli, "/completion", to_json(request).dump(), [&](const std::string& line) {
+    Result<CompletionLine> parsed = parse_completion_line(line);
+    if (!parsed.ok()) {
+      failure = std::move(parsed).error();
+      return false;
     }
-    buffer.append(data, n);
-    for (size_t nl; (nl = buffer.find('\n')) != std::string::npos;) {
-      const std::string line = buffer.substr(0, nl);
-      buffer.erase(0, nl + 1);
-      if (line.empty()) continue;
-      Result<CompletionLine> parsed = parse_completion_line(line);
-      if (!parsed.ok()) {
-        failure = std::move(parsed).error();
-        return false;
-      }
-      if (parsed->error) {
-        failure = Error(*parsed->error);
-        return false;
-      }
-      if (parsed->done) {
-        done = std::move(parsed->done);
-        continue;
-      }
-      if (!on_piece(*parsed->piece)) {
-        cancelled = true;
-        return false;  // closes the connection: the runner drops the sequence
-      }
+    if (parsed->error) {
+      failure = Error(*parsed->error);
+      return false;
+    }
+    if (parsed->done) {
+      done = std::move(parsed->done);
+      return true;
+    }
+    if (!on_piece(*parsed->piece)) {
+      cancelled = true;
+      return false;  // closes the connection: the runner drops the sequence
     }
     return true;
-  };
-  httplib::Response res;
-  httplib::Error err = httplib::Error::Success;
-  const bool sent = cli.send(req, res, err);
+  });
   if (cancelled) return Error("cancelled");
   if (failure) return Error::format("model runner for {}: {}", spec_.model_name, failure->to_string());
-  if (sent && status != 200) {
-    const ordered_json j = ordered_json::parse(error_body, nullptr, false);
+  if (x.sent && x.status != 200) {
+    const ordered_json j = ordered_json::parse(x.error_body, nullptr, false);
     if (!j.is_discarded() && j.is_object() && j.contains("error") && j["error"].is_string())
       return Error(j["error"].get<std::string>());
-    return Error::format("model runner for {} answered status {}", spec_.model_name, status);
+    return Error::format("model runner for {} answered status {}", spec_.model_name, x.status);
   }
   if (done) return std::move(*done);
-  return transport_error(sent ? "the stream ended without a final line" : httplib::to_string(err), "while generating");
+  return transport_error(x.sent ? "the stream ended without a final line" : httplib::to_string(x.transport),
+                         "while generating");
 }
 
 Result<ordered_json> RunnerProcess::post_json(const std::string& path, const ordered_json& body,
