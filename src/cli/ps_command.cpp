@@ -12,6 +12,7 @@
 #include "base/units.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
+#include "sched/scheduler.h"
 #include "store/ops.h"
 
 namespace corral::cli {
@@ -57,14 +58,6 @@ std::string until_text(double remaining_seconds) {
   return d + " from now";
 }
 
-std::string processor_text(int64_t size, int64_t size_vram) {
-  if (size_vram == 0) return "100% CPU";
-  if (size_vram == size) return "100% GPU";
-  if (size_vram > size || size == 0) return "Unknown";
-  auto cpu = static_cast<int>(std::round(static_cast<double>(size - size_vram) / static_cast<double>(size) * 100));
-  return fmt::format("{}%/{}% CPU/GPU", cpu, 100 - cpu);
-}
-
 int ps(const std::string& prefix, bool as_json) {
   ApiClient client = ApiClient::from_env(Env());
   auto r = client.get_json("/api/ps");
@@ -89,7 +82,8 @@ int ps(const std::string& prefix, bool as_json) {
     if (digest.rfind("sha256:", 0) == 0) digest.erase(0, 7);
     int64_t size = m.value("size", int64_t{0}), size_vram = m.value("size_vram", int64_t{0});
     double remaining = parse_rfc3339(m.value("expires_at", "")).value_or(now) - now;
-    rows.push_back({{name, digest.substr(0, 12), human_bytes(size), processor_text(size, size_vram),
+    rows.push_back({{name, digest.substr(0, 12), human_bytes(size),
+                     sched::processor_string(static_cast<uint64_t>(size), static_cast<uint64_t>(size_vram)),
                      std::to_string(m.value("context_length", int64_t{0})), until_text(remaining)},
                     remaining});
   }

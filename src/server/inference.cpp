@@ -34,8 +34,7 @@ sched::LoadSpec load_spec(const ServerContext& ctx, const Target& t, bool embedd
   spec.model_path = t.model.model_path;
   spec.num_ctx = effective_num_ctx(ctx, t.options, *t.facts);
   spec.num_batch = std::max<int64_t>(t.options.num_batch, 1);
-  auto parallel = ctx.env.get_int("NUM_PARALLEL", 1);
-  spec.num_parallel = static_cast<int32_t>(std::clamp<long long>(parallel.ok() ? *parallel : 1, 1, 64));
+  spec.num_parallel = ctx.scheduler != nullptr ? ctx.scheduler->config().num_parallel : 1;
   if (t.facts->is_embedding_model()) spec.num_parallel = 1;  // as Ollama forces for embedding models
   spec.num_gpu = t.options.num_gpu;
   spec.num_thread = t.options.num_thread;

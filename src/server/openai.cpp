@@ -181,6 +181,7 @@ Result<Converted> embedding_request(const ordered_json& body) {
   }
   Converted c;
   c.native = {{"model", body["model"]}, {"input", input}};
+  c.encoding_format = body.value("encoding_format", "float");
   if (body.contains("dimensions") && !body["dimensions"].is_null()) c.native["dimensions"] = body["dimensions"];
   return c;
 }

@@ -17,7 +17,8 @@ using nlohmann::ordered_json;
 struct Converted {
   ordered_json native;  // the /api/chat, /api/generate or /api/embed request
   bool stream = false;
-  bool include_usage = false;  // stream_options.include_usage
+  bool include_usage = false;   // stream_options.include_usage
+  std::string encoding_format;  // /v1/embeddings: "float" (default) or "base64"
 };
 
 // /v1/chat/completions → /api/chat. temperature and top_p default to 1.0 as OpenAI's do;

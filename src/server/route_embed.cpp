@@ -1,8 +1,7 @@
 // POST /api/embed (batch, normalised) and POST /api/embeddings (the legacy single embedding).
 #include <httplib.h>
 
-#include <cmath>
-
+#include "engine/embedding.h"
 #include "server/embed.h"
 #include "server/http_util.h"
 #include "server/metrics.h"
@@ -15,14 +14,6 @@ using nlohmann::ordered_json;
 
 int64_t ns_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
-}
-
-void normalise(std::vector<float>& v) {
-  double sum = 0;
-  for (float x : v) sum += static_cast<double>(x) * x;
-  if (sum <= 0) return;
-  float inv = static_cast<float>(1.0 / std::sqrt(sum));
-  for (float& x : v) x *= inv;
 }
 
 void handle_embed(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -116,7 +107,7 @@ ApiResult<EmbedOutcome> run_embed(ServerContext& ctx, const ordered_json& body, 
       for (auto& v : out.embeddings)
         if (static_cast<size_t>(dimensions) < v.size()) {
           v.resize(static_cast<size_t>(dimensions));
-          normalise(v);
+          engine::l2_normalize(v);
         }
     ctx.metrics.record_generation(t.requested, out.prompt_eval_count,
                                   ns_between(loaded, std::chrono::steady_clock::now()), 0, 0);

@@ -155,9 +155,7 @@ void handle_embeddings(ServerContext& ctx, const httplib::Request& req, httplib:
   if (auto* e = std::get_if<ApiError>(&outcome)) return send_openai_error(res, e->status, e->message);
   const EmbedOutcome& o = std::get<EmbedOutcome>(outcome);
   ordered_json native = {{"embeddings", o.embeddings}, {"prompt_eval_count", o.prompt_eval_count}};
-  auto body = parse_json_body(req);
-  std::string format = body.ok() ? body->value("encoding_format", "float") : "float";
-  auto list = openai::embedding_list(native, o.model, format);
+  auto list = openai::embedding_list(native, o.model, converted->encoding_format);
   if (!list.ok()) return send_openai_error(res, 400, list.error().to_string());
   send_json(res, *list);
 }

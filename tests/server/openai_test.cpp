@@ -66,6 +66,15 @@ TEST(OpenAi, ResponseShapes) {
   EXPECT_TRUE(err["error"]["param"].is_null());
 }
 
+TEST(OpenAi, EmbeddingRequestCarriesTheEncodingFormat) {
+  auto plain = embedding_request(ordered_json::parse(R"({"model":"m","input":"a"})"));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->encoding_format, "float");
+  auto b64 = embedding_request(ordered_json::parse(R"({"model":"m","input":["a"],"encoding_format":"base64"})"));
+  ASSERT_TRUE(b64.ok());
+  EXPECT_EQ(b64->encoding_format, "base64");
+}
+
 TEST(OpenAi, EmbeddingsAsFloatsOrBase64) {
   auto native = ordered_json::parse(R"({"embeddings":[[1.0,0.0]],"prompt_eval_count":4})");
   auto floats = embedding_list(native, "m", "float");
