@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <thread>
+
 #include "sched/ndjson_post.h"
 #include "server/host_guard.h"
 
@@ -79,12 +81,35 @@ Result<json> ApiClient::post_json(const std::string& path, const json& body) {
 }
 
 Status ApiClient::post_stream(const std::string& path, const json& body,
-                              const std::function<bool(const json&)>& on_line) {
+                              const std::function<bool(const json&)>& on_line, const std::atomic<bool>* interrupt) {
   httplib::Client cli(host_, port_);
   configure(cli);
   last_unreachable_ = false;
   std::optional<Error> failure;
   bool cancelled = false;
+  // The request blocks in a read that no signal interrupts (httplib retries on EINTR), so a
+  // watcher closes the socket from outside; stop() is httplib's way to end a request in flight.
+  std::atomic<bool> finished = false;
+  std::thread watcher;
+  if (interrupt) {
+    watcher = std::thread([&] {
+      while (!finished.load()) {
+        if (interrupt->load()) {
+          cli.stop();
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+  }
+  struct JoinWatcher {
+    std::atomic<bool>& finished;
+    std::thread& watcher;
+    ~JoinWatcher() {
+      finished = true;
+      if (watcher.joinable()) watcher.join();
+    }
+  } join_watcher{finished, watcher};
   // A line the caller sees; false stops the stream (an error line, bad JSON or the caller's wish).
   auto take = [&](const std::string& line) {
     json j = json::parse(line, nullptr, false);
@@ -96,7 +121,7 @@ Status ApiClient::post_stream(const std::string& path, const json& body,
       failure = Error(j["error"].get<std::string>());
       return false;
     }
-    if (!on_line(j)) {
+    if (!on_line(j) || (interrupt && interrupt->load())) {
       cancelled = true;
       return false;
     }
@@ -105,7 +130,7 @@ Status ApiClient::post_stream(const std::string& path, const json& body,
   sched::NdjsonExchange x = sched::post_ndjson(cli, path, body.dump(), take);
   last_status_ = x.status;
   if (failure) return *failure;
-  if (cancelled) return {};
+  if (cancelled || (interrupt && interrupt->load())) return {};
   if (x.status == 0 && !x.sent) return unreachable();
   if (x.status != 200) return http_error(x.status, x.error_body);
   if (!x.sent) return Error::format("the stream from the server broke off: {}", httplib::to_string(x.transport));

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -23,8 +24,12 @@ class ApiClient {
   Result<nlohmann::json> post_json(const std::string& path, const nlohmann::json& body);
   // Each NDJSON line of the response to `on_line`; returning false cancels (closes the
   // connection) and the call returns OK. An {"error"} line ends the stream with that error.
+  // `interrupt`, when given, is watched while the call waits (it may be set from a signal
+  // handler): once true the connection is closed, even before the first line, and the call
+  // returns OK.
   Status post_stream(const std::string& path, const nlohmann::json& body,
-                     const std::function<bool(const nlohmann::json&)>& on_line);
+                     const std::function<bool(const nlohmann::json&)>& on_line,
+                     const std::atomic<bool>* interrupt = nullptr);
 
   // The HTTP status of the last answered request (0 when nothing answered).
   int last_status() const { return last_status_; }

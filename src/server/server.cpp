@@ -152,7 +152,7 @@ void Server::install_middleware() {
   http_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_request_start).count();
     ctx_.metrics.record_request(route_label(req.path), res.status);
-    LOG_INFO("{} {} {} {:.3f}ms", req.method, req.path, res.status, ms);
+    if (!limits_.quiet) LOG_INFO("{} {} {} {:.3f}ms", req.method, req.path, res.status, ms);
   });
 }
 
@@ -169,7 +169,7 @@ Status Server::bind(const BindAddress& address) {
                            address.port);
     port_ = address.port;
   }
-  LOG_INFO("listening on {}:{} (version {})", host, port_, ctx_.version);
+  if (!limits_.quiet) LOG_INFO("listening on {}:{} (version {})", host, port_, ctx_.version);
   return {};
 }
 

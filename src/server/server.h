@@ -20,6 +20,7 @@ struct ServerLimits {
   size_t max_blob_body = 32ull << 30;  // POST /api/blobs/:digest
   time_t write_timeout_seconds = 60;   // a client that stops reading for this long is dropped
   time_t read_timeout_seconds = 60;
+  bool quiet = false;  // no "listening on" and request lines (the CLI's in-process server)
 };
 
 class Server {
