@@ -74,6 +74,9 @@ void show(ServerContext& ctx, const httplib::Request& req, httplib::Response& re
   if (!lookup.ok()) return send_error(res, lookup.status, lookup.error);
   ModelRef& ref = *lookup.ref;
   if (!system->empty()) ref.parts.system = ref.system = *system;
+  // A session's own parameters (`ollama run`'s /set parameter), shown as the Modelfile would hold them.
+  if (auto it = body->find("options"); it != body->end() && it->is_object() && !it->empty())
+    ref.parts.params = ref.params = store::merge_parameters(ref.params, ordered_json(*it));
 
   auto file = GgufFile::open(ref.model_path);
   if (!file.ok()) return send_error(res, 500, file.error().to_string());

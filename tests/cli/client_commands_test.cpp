@@ -1,10 +1,5 @@
 // `corral run`, `ps` and `stop` against a real `corral serve` child on 127.0.0.1:0 with a
 // temporary store holding a tiny synthetic model (testing/tiny_model.h, no fixtures needed).
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -33,44 +28,19 @@ class ClientCommandsTest : public ::testing::Test {
     start_server();
   }
   void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-    }
+    server_.stop();
     unsetenv("CORRAL_HOST");
     unsetenv("CORRAL_MODELS");
   }
 
   void start_server() {
-    const std::string log = (dir_ / "serve.log").string();
-    pid_ = fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      setenv("CORRAL_HOST", "127.0.0.1:0", 1);
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, STDERR_FILENO);
-      dup2(fd, STDOUT_FILENO);
-      execl(CORRAL_BINARY, "corral", "serve", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::smatch m;
-      std::string text = read_file(log);
-      if (std::regex_search(text, m, listening)) {
-        setenv("CORRAL_HOST", ("127.0.0.1:" + m[1].str()).c_str(), 1);
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    FAIL() << "corral serve did not start: " << read_file(log);
+    ASSERT_TRUE(server_.start(dir_ / "serve.log")) << "corral serve did not start: " << read_file(dir_ / "serve.log");
+    setenv("CORRAL_HOST", server_.address().c_str(), 1);
   }
 
   TempDir dir_;
   std::filesystem::path models_;
-  pid_t pid_ = -1;
+  ServeChild server_;
 };
 
 TEST_F(ClientCommandsTest, RunPsStop) {

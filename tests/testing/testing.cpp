@@ -1,12 +1,17 @@
 #include "testing/testing.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
+#include <thread>
 
 namespace corral::testing {
 
@@ -46,6 +51,42 @@ CommandResult run_corral(const std::string& args) {
   r.out = read_file(dir / "out");
   r.err = read_file(dir / "err");
   return r;
+}
+
+ServeChild::~ServeChild() { stop(); }
+
+bool ServeChild::start(const std::filesystem::path& log) {
+  const std::string log_path = log.string();
+  pid_ = fork();
+  if (pid_ < 0) return false;
+  if (pid_ == 0) {
+    setenv("CORRAL_HOST", "127.0.0.1:0", 1);
+    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, STDERR_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    execl(CORRAL_BINARY, "corral", "serve", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::smatch m;
+    std::string text = read_file(log);
+    if (std::regex_search(text, m, listening)) {
+      address_ = "127.0.0.1:" + m[1].str();
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+void ServeChild::stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
 }
 
 }  // namespace corral::testing

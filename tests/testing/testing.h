@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 
@@ -40,5 +42,25 @@ struct CommandResult {
 CommandResult run_corral(const std::string& args);
 
 std::string read_file(const std::filesystem::path& path);
+
+// `corral serve` as a child process on 127.0.0.1 with any free port, its output in `log`; the
+// environment (CORRAL_MODELS, ...) is the test's. Stopped with SIGTERM when destroyed.
+class ServeChild {
+ public:
+  ServeChild() = default;
+  ~ServeChild();
+  ServeChild(const ServeChild&) = delete;
+  ServeChild& operator=(const ServeChild&) = delete;
+
+  // Starts the server and waits (up to 10 s) for its "listening on" line; false on failure.
+  bool start(const std::filesystem::path& log);
+  // "127.0.0.1:PORT", for CORRAL_HOST.
+  const std::string& address() const { return address_; }
+  void stop();
+
+ private:
+  pid_t pid_ = -1;
+  std::string address_;
+};
 
 }  // namespace corral::testing
