@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <fstream>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "sched/ndjson_post.h"
 #include "server/host_guard.h"
@@ -78,6 +81,66 @@ Result<json> ApiClient::post_json(const std::string& path, const json& body) {
   json j = json::parse(r->body, nullptr, false);
   if (j.is_discarded()) return Error::format("server sent invalid JSON for POST {}", path);
   return j;
+}
+
+Result<json> ApiClient::delete_json(const std::string& path, const json& body) {
+  httplib::Client cli(host_, port_);
+  configure(cli);
+  last_unreachable_ = false;
+  auto r = cli.Delete(path, body.dump(), "application/json");
+  if (!r) return unreachable();
+  last_status_ = r->status;
+  if (r->status != 200) return http_error(r->status, r->body);
+  if (r->body.empty()) return json::object();
+  json j = json::parse(r->body, nullptr, false);
+  if (j.is_discarded()) return Error::format("server sent invalid JSON for DELETE {}", path);
+  return j;
+}
+
+Result<int> ApiClient::head(const std::string& path) {
+  httplib::Client cli(host_, port_);
+  configure(cli);
+  last_unreachable_ = false;
+  auto r = cli.Head(path);
+  if (!r) return unreachable();
+  last_status_ = r->status;
+  return r->status;
+}
+
+Status ApiClient::post_file(const std::string& path, const std::filesystem::path& file,
+                            const std::function<void(uint64_t, uint64_t)>& on_progress) {
+  std::error_code ec;
+  uint64_t total = std::filesystem::file_size(file, ec);
+  if (ec) return Error::format("{}: {}", file.string(), ec.message());
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Error::format("{}: cannot open", file.string());
+  httplib::Client cli(host_, port_);
+  configure(cli);
+  last_unreachable_ = false;
+  constexpr size_t kChunk = size_t{1} << 20;
+  std::vector<char> buffer(kChunk);
+  std::optional<Error> read_error;
+  // httplib asks for the bytes from `offset` on; it asks in order, so the stream is read straight.
+  auto provide = [&](size_t offset, size_t length, httplib::DataSink& sink) {
+    size_t n = std::min(length, kChunk);
+    in.seekg(static_cast<std::streamoff>(offset));
+    if (!in.read(buffer.data(), static_cast<std::streamsize>(n))) {
+      read_error = Error::format("{}: read failed at byte {} (did the file change?)", file.string(), offset);
+      return false;
+    }
+    if (!sink.write(buffer.data(), n)) return false;
+    if (on_progress) on_progress(offset + n, total);
+    return true;
+  };
+  auto r = cli.Post(path, static_cast<size_t>(total), provide, "application/octet-stream");
+  if (read_error) return *read_error;
+  if (!r) {
+    if (r.error() == httplib::Error::Connection) return unreachable();
+    return Error::format("uploading {} to {} failed: {}", file.string(), address(), httplib::to_string(r.error()));
+  }
+  last_status_ = r->status;
+  if (r->status < 200 || r->status >= 300) return http_error(r->status, r->body);
+  return {};
 }
 
 Status ApiClient::post_stream(const std::string& path, const json& body,

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
 
@@ -22,6 +24,14 @@ class ApiClient {
 
   Result<nlohmann::json> get_json(const std::string& path);
   Result<nlohmann::json> post_json(const std::string& path, const nlohmann::json& body);
+  // DELETE with a JSON body (Ollama's /api/delete); an empty answer is an empty object.
+  Result<nlohmann::json> delete_json(const std::string& path, const nlohmann::json& body);
+  // HEAD: the status code the server answered (any code; an error only when nothing answered).
+  Result<int> head(const std::string& path);
+  // POST of a file's bytes, streamed from disk in chunks (never read whole into memory);
+  // `on_progress(done, total)` after each chunk. Any 2xx answer is success.
+  Status post_file(const std::string& path, const std::filesystem::path& file,
+                   const std::function<void(uint64_t, uint64_t)>& on_progress = {});
   // Each NDJSON line of the response to `on_line`; returning false cancels (closes the
   // connection) and the call returns OK. An {"error"} line ends the stream with that error.
   // `interrupt`, when given, is watched while the call waits (it may be set from a signal

@@ -3,6 +3,7 @@
 
 #include <thread>
 
+#include "base/log.h"
 #include "server/context.h"
 #include "server/metrics.h"
 #include "server/server.h"
@@ -42,6 +43,9 @@ Result<std::unique_ptr<ApiSession>> ApiSession::open(const Env& env) {
   if (remote.get_json("/api/version").ok() || !remote.last_unreachable())
     return std::unique_ptr<ApiSession>(new ApiSession(std::move(remote), nullptr));
 
+  // The routes log what they did at info level ("stored blob", "deleted"), which is the server's
+  // journal, not the command's output; the command prints its own lines. Debug levels stay.
+  if (log_level() == LogLevel::kInfo) set_log_level(LogLevel::kWarn);
   CORRAL_ASSIGN_OR_RETURN(auto store, store::Store::from_env(env));
   CORRAL_TRY(store.ensure_dirs());
   auto local = std::make_unique<LocalServer>(std::move(store), env);

@@ -1,23 +1,26 @@
-// `corral cp SRC DST`: another name for a model (the manifest is copied, blobs are shared).
+// `corral cp SRC DST`: another name for a model (POST /api/copy; the manifest is copied, blobs are
+// shared), through the running server or the in-process one.
 #include <fmt/format.h>
 
+#include "base/env.h"
+#include "cli/api_session.h"
 #include "cli/command.h"
-#include "cli/store_util.h"
-#include "store/ops.h"
 
 namespace corral::cli {
 namespace {
 
-int copy(const std::string& from_text, const std::string& to_text) {
-  auto store = open_store();
-  auto from = parse_model_name(from_text);
-  auto to = parse_model_name(to_text);
-  if (!store || !from || !to) return kExitError;
-  if (auto st = store::copy_model(*store, *from, *to); !st.ok()) {
-    fmt::print(stderr, "Error: {}\n", st.error().to_string());
+int copy(const std::string& from, const std::string& to) {
+  auto session = ApiSession::open(Env());
+  if (!session.ok()) {
+    fmt::print(stderr, "Error: {}\n", session.error().to_string());
     return kExitError;
   }
-  fmt::print("copied '{}' to '{}'\n", from_text, to_text);
+  auto r = (*session)->client().post_json("/api/copy", {{"source", from}, {"destination", to}});
+  if (!r.ok()) {
+    fmt::print(stderr, "Error: {}\n", r.error().to_string());
+    return kExitError;
+  }
+  fmt::print("copied '{}' to '{}'\n", from, to);
   return kExitOk;
 }
 
@@ -28,7 +31,13 @@ void register_cp(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("cp", "Copy a model");
   cmd->add_option("source", names->first, "Existing model")->required();
   cmd->add_option("destination", names->second, "New name")->required();
-  cmd->footer("Example:\n  corral cp llama3.2 my-llama:v1");
+  cmd->footer(
+      "Runs through the server API (the running `corral serve`, else an in-process server on the\n"
+      "local store). Blobs are shared, not copied.\n"
+      "\n"
+      "Examples:\n"
+      "  corral cp llama3.2 my-llama:v1\n"
+      "  corral cp mymodel me/mymodel:backup");
   cmd->callback([names, &action] { action = [names] { return copy(names->first, names->second); }; });
 }
 

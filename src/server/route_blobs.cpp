@@ -47,10 +47,12 @@ void post_blob(ServerContext& ctx, const httplib::Request& req, httplib::Respons
     discard_body();
     return send_error(res, 500, writer.error().to_string());
   }
+  // After a failed write (a full disk) the rest of the body is still read and dropped, so the
+  // client, which is still sending, gets the error answer instead of a broken connection.
   Status write_status;
   bool complete = reader([&](const char* data, size_t n) {
-    write_status = writer->write(std::string_view(data, n));
-    return write_status.ok();
+    if (write_status.ok()) write_status = writer->write(std::string_view(data, n));
+    return true;
   });
   if (!write_status.ok()) return send_error(res, 500, write_status.error().to_string());
   if (!complete) return send_error(res, 400, "the upload ended before the whole body arrived");

@@ -164,6 +164,14 @@ bool is_instruction(const std::string& name) {
 
 }  // namespace
 
+fs::path resolve_modelfile_path(std::string_view arg, const fs::path& modelfile_dir) {
+  return resolve_path(arg, modelfile_dir);
+}
+
+Result<fs::path> find_gguf_file(const fs::path& path) {
+  return find_gguf(path);
+}
+
 bool has_gguf_magic(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   char magic[4] = {};

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "base/result.h"
 #include "store/blob_store.h"
@@ -29,5 +30,11 @@ Status create_model(const Store& store, const ModelName& name, const Modelfile& 
 
 // True when the file starts with the GGUF magic (never judged by its name).
 bool has_gguf_magic(const std::filesystem::path& path);
+
+// A FROM/ADAPTER argument as a path: "~" expanded, a relative path taken from `modelfile_dir`.
+std::filesystem::path resolve_modelfile_path(std::string_view arg, const std::filesystem::path& modelfile_dir);
+// The GGUF file a FROM/ADAPTER path names: the file itself (judged by its magic), or the single
+// GGUF file in a directory. Errors say what the file is instead ("an HTML page", ...).
+Result<std::filesystem::path> find_gguf_file(const std::filesystem::path& path);
 
 }  // namespace corral::store
