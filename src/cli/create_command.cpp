@@ -161,7 +161,8 @@ Status send_files(ApiClient& client, std::vector<LocalFile>& files, Progress& pr
     }
     if (status != 404) return Error::format("server answered HTTP {} when asked for blob {}", status, f.digest);
     std::string label = "copying file " + f.digest;
-    progress.bar(label, 0, 0);
+    std::error_code ec;
+    progress.bar(label, 0, fs::file_size(f.path, ec));
     CORRAL_TRY(client.post_file("/api/blobs/" + f.digest, f.path,
                                 [&](uint64_t done, uint64_t total) { progress.bar(label, done, total); }));
   }
