@@ -9,12 +9,19 @@ namespace corral::cli {
 
 int run(int argc, char** argv) {
   CLI::App app{"corral: run large language models locally (Ollama-compatible)", "corral"};
-  app.require_subcommand(1);
+  // `corral -v` alone prints the version, like `ollama -v`; anything else needs a command.
+  app.require_subcommand(0, 1);
+  bool version_flag = false;
+  app.add_flag("-v,--version", version_flag, "Print the version of corral and of the running server");
   app.set_help_all_flag("--help-all", "Show help for every command");
   app.footer(
-      "Examples:\n"
-      "  corral show ./model.gguf          what a GGUF file holds\n"
-      "  corral show ./model.gguf --json   the same, for scripts\n"
+      "Getting started (README.md has the whole path):\n"
+      "  corral serve &                                   the server, on 127.0.0.1:11434\n"
+      "  printf 'FROM ./model.gguf\\n' > Modelfile\n"
+      "  corral create mymodel -f Modelfile               a model from a GGUF file\n"
+      "  corral run mymodel                               chat with it\n"
+      "  corral ps                                        what is loaded, and where\n"
+      "  corral doctor                                    when something is off\n"
       "Set CORRAL_DEBUG=1 (or OLLAMA_DEBUG=1) for debug logs, 2 for trace.");
 
   Action action;
@@ -44,7 +51,11 @@ int run(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
-  if (!action) return kExitUsage;
+  if (version_flag && !action) return print_version();
+  if (!action) {
+    fmt::print(stderr, "{}", app.help());
+    return kExitUsage;
+  }
   return action();
 }
 

@@ -35,6 +35,9 @@ void register_debug_logits(CLI::App& debug, Action& action);    // a model's log
 void register_debug_generate(CLI::App& debug, Action& action);  // greedy continuation of token ids
 void register_debug_synth(CLI::App& debug, Action& action);     // random-weight benchmark models
 
+// `corral version` and `corral -v`.
+int print_version();
+
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;
 inline constexpr int kExitUsage = 2;

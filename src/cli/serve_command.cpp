@@ -113,7 +113,13 @@ void register_serve(CLI::App& app, Action& action) {
       "  CORRAL_HOST / OLLAMA_HOST          address to listen on (127.0.0.1:11434; port 0 = any free port)\n"
       "  CORRAL_MODELS / OLLAMA_MODELS      model store (~/.corral/models)\n"
       "  CORRAL_ORIGINS / OLLAMA_ORIGINS    extra CORS origins, comma-separated\n"
-      "  CORRAL_DEBUG=1                     debug logs");
+      "  CORRAL_DEBUG=1                     debug logs\n"
+      "Scheduler settings (KEEP_ALIVE, NUM_PARALLEL, MAX_LOADED_MODELS, MAX_QUEUE, LOAD_TIMEOUT,\n"
+      "CONTEXT_LENGTH, KV_CACHE_TYPE) are listed with their defaults in README.md.\n"
+      "Examples:\n"
+      "  corral serve\n"
+      "  CORRAL_HOST=0.0.0.0:11434 corral serve            reachable from other machines\n"
+      "  CORRAL_MODELS=~/.ollama/models corral serve       an existing Ollama store, in place");
   cmd->callback([&action] { action = [] { return serve(); }; });
 }
 
