@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 #include <iterator>
 
@@ -27,6 +28,8 @@ struct RunOptions {
   std::string keepalive;
   std::string format;
   bool nowordwrap = false;
+  std::optional<bool> truncate;  // embedding models: cut the input at the context length
+  int dimensions = 0;            // embedding models: fewer dimensions (0 = all)
 };
 
 int fail(const std::string& message) {
@@ -34,27 +37,8 @@ int fail(const std::string& message) {
   return kExitError;
 }
 
-int run(const RunOptions& o) {
-  const bool stdin_is_terminal = isatty(STDIN_FILENO) != 0;
-  const bool stdout_is_terminal = isatty(STDOUT_FILENO) != 0;
-  if (!o.keepalive.empty()) {
-    if (auto d = sched::parse_duration(o.keepalive); !d.ok())
-      return fail(fmt::format("invalid --keepalive {:?}: {}", o.keepalive, d.error().to_string()));
-  }
-  ApiClient client = ApiClient::from_env(Env());
-  if (o.prompt.empty() && stdin_is_terminal && stdout_is_terminal) {
-    ChatOptions chat;
-    chat.model = o.model;
-    chat.verbose = o.verbose;
-    chat.wordwrap = !o.nowordwrap;
-    chat.format = o.format;
-    chat.keepalive = o.keepalive;
-    if (auto show = client.post_json("/api/show", json{{"model", o.model}}); !show.ok()) {
-      if (client.last_status() == 404) return fail(fmt::format("model '{}' not found", o.model));
-      return fail(show.error().to_string());
-    }
-    return run_chat_repl(client, std::move(chat), Env());
-  }
+// The prompt of a one-shot run: stdin (when it is not a terminal) first, then the arguments.
+std::string one_shot_prompt(const RunOptions& o, bool stdin_is_terminal) {
   std::vector<std::string> parts = o.prompt;
   if (!stdin_is_terminal) {
     std::string in{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
@@ -62,15 +46,27 @@ int run(const RunOptions& o) {
   }
   std::string prompt;
   for (size_t i = 0; i < parts.size(); ++i) prompt += (i ? " " : "") + parts[i];
+  return prompt;
+}
 
+// An embedding model answers with its vector, printed as a JSON array (as `ollama run` does).
+int embed(ApiClient& client, const RunOptions& o, const std::string& input) {
+  json request{{"model", o.model}, {"input", input}};
+  if (!o.keepalive.empty()) request["keep_alive"] = o.keepalive;
+  if (o.truncate) request["truncate"] = *o.truncate;
+  if (o.dimensions > 0) request["dimensions"] = o.dimensions;
+  auto r = client.post_json("/api/embed", request);
+  if (!r.ok()) return fail(r.error().to_string());
+  const json& embeddings = (*r)["embeddings"];
+  if (!embeddings.is_array() || embeddings.empty()) return fail("the server returned no embedding");
+  fmt::print("{}\n", embeddings[0].dump());
+  return kExitOk;
+}
+
+int generate(ApiClient& client, const RunOptions& o, const std::string& prompt, bool stdout_is_terminal) {
   json request{{"model", o.model}, {"prompt", prompt}, {"stream", true}};
   if (!o.keepalive.empty()) request["keep_alive"] = o.keepalive;
   if (!o.format.empty()) request["format"] = o.format;
-
-  if (auto show = client.post_json("/api/show", json{{"model", o.model}}); !show.ok()) {
-    if (client.last_status() == 404) return fail(fmt::format("model '{}' not found", o.model));
-    return fail(show.error().to_string());
-  }
   json done;
   // On a terminal the answer is wrapped at word boundaries, as in the interactive chat.
   WordWrapper wrap(stdout_is_terminal && !o.nowordwrap ? terminal_width() - 1 : 0,
@@ -94,6 +90,39 @@ int run(const RunOptions& o) {
   return kExitOk;
 }
 
+int run(const RunOptions& o) {
+  const bool stdin_is_terminal = isatty(STDIN_FILENO) != 0;
+  const bool stdout_is_terminal = isatty(STDOUT_FILENO) != 0;
+  if (!o.keepalive.empty()) {
+    if (auto d = sched::parse_duration(o.keepalive); !d.ok())
+      return fail(fmt::format("invalid --keepalive {:?}: {}", o.keepalive, d.error().to_string()));
+  }
+  ApiClient client = ApiClient::from_env(Env());
+  auto show = client.post_json("/api/show", json{{"model", o.model}});
+  if (!show.ok()) {
+    if (client.last_status() == 404) return fail(fmt::format("model '{}' not found", o.model));
+    return fail(show.error().to_string());
+  }
+  const json capabilities = show->value("capabilities", json::array());
+  const bool embedding_only = std::find(capabilities.begin(), capabilities.end(), "embedding") != capabilities.end() &&
+                              std::find(capabilities.begin(), capabilities.end(), "completion") == capabilities.end();
+  const bool interactive = o.prompt.empty() && stdin_is_terminal && stdout_is_terminal;
+  if (embedding_only) {
+    if (interactive) return fail("embedding models need input: pass it as an argument or on stdin");
+    return embed(client, o, one_shot_prompt(o, stdin_is_terminal));
+  }
+  if (interactive) {
+    ChatOptions chat;
+    chat.model = o.model;
+    chat.verbose = o.verbose;
+    chat.wordwrap = !o.nowordwrap;
+    chat.format = o.format;
+    chat.keepalive = o.keepalive;
+    return run_chat_repl(client, std::move(chat), Env());
+  }
+  return generate(client, o, one_shot_prompt(o, stdin_is_terminal), stdout_is_terminal);
+}
+
 }  // namespace
 
 void register_run(CLI::App& app, Action& action) {
@@ -105,10 +134,13 @@ void register_run(CLI::App& app, Action& action) {
   cmd->add_option("--keepalive", o->keepalive, "How long the model stays loaded afterwards (5m, 1h, 0, -1)");
   cmd->add_option("--format", o->format, "Response format (json)");
   cmd->add_flag("--nowordwrap", o->nowordwrap, "Do not wrap answers at word boundaries on a terminal");
+  cmd->add_option("--truncate", o->truncate, "Embedding models: cut the input at the context length (true/false)");
+  cmd->add_option("--dimensions", o->dimensions, "Embedding models: the number of dimensions to return");
   cmd->footer(
       "Talks to `corral serve` at CORRAL_HOST / OLLAMA_HOST (127.0.0.1:11434). When no server\n"
       "answers, run does not start one: it tells you to run `corral serve` and exits with 1.\n"
       "Standard input, when it is not a terminal, is put before the prompt arguments.\n"
+      "An embedding model prints the input's embedding as a JSON array.\n"
       "Without a prompt, on a terminal, run starts the interactive chat: type /? for its commands\n"
       "(/set parameter, /show, /load, /save, /clear, /bye), \"\"\" for a multi-line message, Ctrl+C to\n"
       "stop an answer, Ctrl+D to leave. History: ~/.corral/history (CORRAL_NOHISTORY=1: none).\n"

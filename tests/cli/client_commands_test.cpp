@@ -7,6 +7,8 @@
 #include <regex>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "testing/testing.h"
 #include "testing/tiny_model.h"
 
@@ -92,6 +94,28 @@ TEST_F(ClientCommandsTest, RunPsStop) {
   auto json_format = run_corral("run tiny hi --format json");
   EXPECT_EQ(json_format.exit_code, 1);
   EXPECT_EQ(json_format.err.rfind("Error: ", 0), 0u) << json_format.err;
+}
+
+TEST_F(ClientCommandsTest, EmbeddingModelPrintsItsVector) {
+  TinyModel m;
+  m.pooling_type = 1;  // mean: an embedding model
+  write_tiny_model(dir_ / "embed.gguf", m);
+  {
+    std::ofstream mf(dir_ / "Embedfile");
+    mf << "FROM " << (dir_ / "embed.gguf").string() << "\n";
+  }
+  ASSERT_EQ(run_corral("create tinyembed -f '" + (dir_ / "Embedfile").string() + "'").exit_code, 0);
+  auto r = run_corral("run tinyembed hello world");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto v = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(v.is_array());
+  ASSERT_EQ(v.size(), static_cast<size_t>(m.n_embd));
+  double norm = 0;
+  for (const auto& x : v) norm += x.get<double>() * x.get<double>();
+  EXPECT_NEAR(norm, 1.0, 1e-4);  // L2-normalised, as /api/embed answers
+  auto cut = run_corral("run tinyembed hello world --dimensions 8");
+  ASSERT_EQ(cut.exit_code, 0) << cut.err;
+  EXPECT_EQ(nlohmann::json::parse(cut.out).size(), 8u);
 }
 
 TEST_F(ClientCommandsTest, VersionOfServerAndClient) {
