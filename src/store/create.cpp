@@ -97,14 +97,31 @@ struct Builder {
     config.model_families.push_back(info.architecture);
   }
 
+  // A file that already is one of this store's blobs (what /api/create's `files` name) is used as
+  // it is: its name is its digest, checked when it was written, and hashing it again would cost a
+  // pass over the whole model.
+  Result<BlobInfo> store_gguf(const fs::path& file, const std::string& media) {
+    std::string name = file.filename().string();
+    std::error_code ec;
+    if (file.parent_path() == store.blobs_dir() && is_blob_file_name(name)) {
+      auto size = fs::file_size(file, ec);
+      auto digest = parse_digest(name);
+      if (!ec && digest.ok()) {
+        status("using existing layer " + *digest);
+        return BlobInfo{*digest, static_cast<int64_t>(size), true};
+      }
+    }
+    status(fmt::format("copying {} data", media.substr(media.rfind('.') + 1)));
+    AddFileOptions add{options.allow_hardlink, options.progress};
+    return add_blob_from_file(store, file, add);
+  }
+
   Result<Layer> add_gguf(const fs::path& path, bool adapter) {
     CORRAL_ASSIGN_OR_RETURN(fs::path file, find_gguf(path));
     auto gguf = GgufFile::open(file);
     if (!gguf.ok()) return Error::format("{} ({})", describe_non_gguf(file), gguf.error().to_string());
     std::string media = adapter ? std::string(kMediaAdapter) : gguf_media_type(*gguf);
-    status(fmt::format("copying {} data", media.substr(media.rfind('.') + 1)));
-    AddFileOptions add{options.allow_hardlink, options.progress};
-    CORRAL_ASSIGN_OR_RETURN(BlobInfo blob, add_blob_from_file(store, file, add));
+    CORRAL_ASSIGN_OR_RETURN(BlobInfo blob, store_gguf(file, media));
     describe(*gguf, media);
     return Layer{media, blob.digest, blob.size, store.blob_path(blob.digest).string(), ""};
   }

@@ -75,7 +75,10 @@ TEST_F(StoreCommandsTest, CreateUploadsTheFileOnceThenReusesIt) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find("hashing tiny.gguf\n"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("copying file " + digest_ + "\n"), std::string::npos) << r.err;
+  // The server takes the uploaded blob as it is (no second copy or hash of the model).
+  EXPECT_NE(r.err.find("copying file " + digest_ + "\nusing existing layer " + digest_ + "\n"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("copying model data"), std::string::npos) << r.err;
   EXPECT_TRUE(r.err.ends_with("writing manifest\nsuccess\n")) << r.err;
   // The stored blob is the file, byte for byte (its name is the file's SHA-256).
   ASSERT_TRUE(fs::exists(blob()));
