@@ -35,7 +35,6 @@ struct CreateArgs {
 // A local GGUF file the request refers to by digest.
 struct LocalFile {
   fs::path path;
-  std::string key;  // its name in the request's files / adapters map
   std::string digest;
 };
 
@@ -51,23 +50,9 @@ bool looks_like_path(const std::string& arg) {
          arg == "." || arg == ".." || arg.ends_with(".gguf") || arg.ends_with(".GGUF");
 }
 
-// A map key for `path` not yet used in `taken` (the file name; a number in front when two files
-// share a name).
-std::string unique_key(const fs::path& path, const std::vector<LocalFile>& taken) {
-  std::string name = path.filename().string();
-  auto used = [&](const std::string& k) {
-    for (const auto& f : taken)
-      if (f.key == k) return true;
-    return false;
-  };
-  std::string key = name;
-  for (int i = 2; used(key); ++i) key = fmt::format("{}-{}", i, name);
-  return key;
-}
-
-Status add_local(std::vector<LocalFile>& out, const fs::path& resolved, const std::vector<LocalFile>& taken) {
+Status add_local(std::vector<LocalFile>& out, const fs::path& resolved) {
   CORRAL_ASSIGN_OR_RETURN(fs::path file, store::find_gguf_file(resolved));
-  out.push_back({file, unique_key(file, taken), ""});
+  out.push_back({file, ""});
   return {};
 }
 
@@ -84,15 +69,14 @@ Status plan_command(Plan& plan, const store::ModelfileCommand& c, const fs::path
   auto& body = plan.body;
   if (c.name == "from" || c.name == "adapter") {
     fs::path p = store::resolve_modelfile_path(c.args, dir).lexically_normal();
+    if (!p.has_filename() && p.has_parent_path()) p = p.parent_path();  // "dir/." is "dir", not "dir/"
     std::error_code ec;
     bool exists = fs::exists(p, ec);
     if (c.name == "adapter") {
       if (!exists) return Error::format("{}: no such file", p.string());
-      std::vector<LocalFile> all = plan.files;
-      all.insert(all.end(), plan.adapters.begin(), plan.adapters.end());
-      return add_local(plan.adapters, p, all);
+      return add_local(plan.adapters, p);
     }
-    if (exists) return add_local(plan.files, p, plan.files);
+    if (exists) return add_local(plan.files, p);
     if (looks_like_path(c.args)) return Error::format("{}: no such file", p.string());
     if (!store::ModelName::parse(c.args).ok()) return Error::format("{}: no such file, and not a model name", c.args);
     body["from"] = c.args;
@@ -169,9 +153,16 @@ Status send_files(ApiClient& client, std::vector<LocalFile>& files, Progress& pr
   return {};
 }
 
+// The request's files / adapters map: file name → digest. With several files the names get their
+// Modelfile position in front ("01-model.gguf", "02-mmproj.gguf"): the JSON client sends keys
+// sorted, and the server takes the files in the order it reads them (the model first), which
+// also keeps two files of the same name apart.
 ordered_json digest_map(const std::vector<LocalFile>& files) {
   ordered_json m = ordered_json::object();
-  for (const auto& f : files) m[f.key] = f.digest;
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::string name = files[i].path.filename().string();
+    m[files.size() == 1 ? name : fmt::format("{:02}-{}", i + 1, name)] = files[i].digest;
+  }
   return m;
 }
 

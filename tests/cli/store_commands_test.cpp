@@ -121,6 +121,23 @@ TEST_F(StoreCommandsTest, CreateFromAModelAddsLayersAndSharesTheBlob) {
   EXPECT_TRUE(found_params);
 }
 
+// Several files keep their Modelfile order in the manifest, whatever their names.
+TEST_F(StoreCommandsTest, SeveralFilesKeepTheirOrder) {
+  TinyModel other;
+  other.seed = 99;
+  write_tiny_model(dir_ / "src" / "aa.gguf", other);
+  auto aa = sha256_file_hex(dir_ / "src" / "aa.gguf");
+  ASSERT_TRUE(aa.ok());
+  write_modelfile("Two", "FROM ./tiny.gguf\nFROM ./aa.gguf\n");
+  auto r = create("two", "Two");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string m = read_file(manifest("two"));
+  size_t first = m.find(digest_), second = m.find("sha256:" + *aa);
+  ASSERT_NE(first, std::string::npos) << m;
+  ASSERT_NE(second, std::string::npos) << m;
+  EXPECT_LT(first, second) << m;
+}
+
 TEST_F(StoreCommandsTest, CreateErrors) {
   auto mf = write_modelfile("Missing", "# a comment\nFROM ./absent.gguf\n");
   auto r = create("x", "Missing");
