@@ -40,6 +40,7 @@ int run(int argc, char** argv) {
   register_serve(app, action);
   register_ps(app, action);
   register_run(app, action);
+  register_doctor(app, action);
 
   try {
     app.parse(argc, argv);

@@ -26,6 +26,7 @@ void register_runner(CLI::App& app, Action& action);  // hidden: the child of se
 void register_serve(CLI::App& app, Action& action);
 void register_ps(CLI::App& app, Action& action);   // ps and stop: clients of the server
 void register_run(CLI::App& app, Action& action);  // client of the server
+void register_doctor(CLI::App& app, Action& action);  // store, devices and server health
 
 // `corral debug` subcommands, each in its own debug_<name>_command.cpp; called by register_debug.
 void register_debug_commands(CLI::App& debug, Action& action);

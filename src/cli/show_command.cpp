@@ -1,27 +1,30 @@
-// `corral show FILE.gguf|MODEL`: what a model file or a stored model holds, in the shape of
-// `ollama show` (a path that exists is a file; anything else is a model name in the store).
+// `corral show MODEL|FILE.gguf`: what a stored model or a model file holds, as `ollama show`
+// prints it. A stored model goes through the server's POST /api/show (the running server, or an
+// in-process one on the local store); a path that exists is read directly, into the same JSON
+// shape, so one printer (cli/show_format.h) serves both.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
+#include <filesystem>
 #include <string>
-#include <vector>
 
+#include "base/env.h"
+#include "cli/api_session.h"
 #include "cli/command.h"
-#include "cli/store_util.h"
+#include "cli/show_format.h"
 #include "gguf/file.h"
 #include "gguf/model_info.h"
 #include "gguf/value_json.h"
-#include "store/manifest.h"
-#include "store/modelfile.h"
-#include "store/ops.h"
-#include "store/parameters.h"
+#include "server/model_details.h"
 #include "store/stored_model.h"
+#include "tensor/ggml_type.h"
 
 namespace corral::cli {
 namespace {
 
-constexpr size_t kMaxArrayShown = 8;
+using nlohmann::ordered_json;
+
+constexpr size_t kMaxArrayShown = 8;  // the file JSON's "metadata" abbreviates longer arrays unless -v
 
 struct ShowOptions {
   std::string target;
@@ -34,60 +37,21 @@ struct ShowOptions {
   bool license = false;
 };
 
-std::string shape_text(const GgufTensor& t) {
-  std::string out = "[";
-  for (uint32_t d = 0; d < t.n_dims; ++d) out += fmt::format("{}{}", d ? ", " : "", t.ne[d]);
-  return out + "]";
-}
-
-// Rows printed as an indented two-column table, like Ollama's.
-void print_section(std::string_view title, const std::vector<std::pair<std::string, std::string>>& rows) {
-  size_t width = 0;
-  for (const auto& [k, v] : rows) width = std::max(width, k.size());
-  fmt::print("  {}\n", title);
-  for (const auto& [k, v] : rows) fmt::print("    {:<{}}    {}\n", k, width, v);
-  fmt::print("\n");
-}
-
-std::vector<std::pair<std::string, std::string>> model_rows(const ModelInfo& info) {
-  std::vector<std::pair<std::string, std::string>> rows;
-  rows.emplace_back("architecture", info.architecture.empty() ? "unknown" : info.architecture);
-  rows.emplace_back("parameters", info.parameter_size);
-  if (info.context_length) rows.emplace_back("context length", std::to_string(*info.context_length));
-  if (info.embedding_length) rows.emplace_back("embedding length", std::to_string(*info.embedding_length));
-  rows.emplace_back("quantization", info.quantization);
-  return rows;
-}
-
-// Metadata and the tensor table (-v).
-void print_details(const GgufFile& file) {
-  std::vector<std::pair<std::string, std::string>> metadata;
-  for (const auto& [key, value] : file.metadata().entries())
-    metadata.emplace_back(key, value_to_text(value, kMaxArrayShown));
-  print_section("Metadata", metadata);
-
-  size_t name_w = 4, type_w = 4, shape_w = 5;
-  for (const auto& t : file.tensors()) {
-    name_w = std::max(name_w, t.name.size());
-    type_w = std::max(type_w, ggml_type_name(t.type).size());
-    shape_w = std::max(shape_w, shape_text(t).size());
-  }
-  fmt::print("  Tensors\n");
-  fmt::print("    {:<{}}    {:<{}}    {:<{}}    {}\n", "NAME", name_w, "TYPE", type_w, "SHAPE", shape_w, "BYTES");
-  for (const auto& t : file.tensors())
-    fmt::print("    {:<{}}    {:<{}}    {:<{}}    {}\n", t.name, name_w, ggml_type_name(t.type), type_w, shape_text(t),
-               shape_w, t.n_bytes);
-  fmt::print("\n");
-}
-
-void print_text(const GgufFile& file, const ModelInfo& info, bool verbose) {
-  print_section("Model", model_rows(info));
-  if (verbose) print_details(file);
-}
-
-nlohmann::ordered_json to_json(const GgufFile& file, const ModelInfo& info, bool verbose) {
-  using nlohmann::ordered_json;
+// /api/show's shape for a GGUF file (details, model_info, capabilities, tensors), plus what only a
+// file has: its layout (version, alignment, data offset, each tensor's offset and size) and the
+// whole metadata with GGUF types ("metadata", arrays abbreviated unless verbose).
+ordered_json file_json(const GgufFile& file, bool verbose) {
+  ModelInfo info = summarize_model(file);
   ordered_json j;
+  j["details"] = {
+      {"parent_model", ""},
+      {"format", "gguf"},
+      {"family", info.architecture},
+      {"families", info.architecture.empty() ? ordered_json::array() : ordered_json::array({info.architecture})},
+      {"parameter_size", info.parameter_size},
+      {"quantization_level", info.quantization}};
+  j["model_info"] = server::model_info_json(file, verbose);
+  j["capabilities"] = store::model_capabilities(file, info, store::ModelfileParts{});
   j["file"] = file.display_name();
   j["size"] = file.file_size();
   j["gguf_version"] = file.version();
@@ -95,7 +59,6 @@ nlohmann::ordered_json to_json(const GgufFile& file, const ModelInfo& info, bool
   j["data_offset"] = file.layout().data_offset;
   j["architecture"] = info.architecture;
   j["name"] = info.name;
-  j["parameters"] = info.parameter_size;
   j["parameter_count"] = info.parameter_count;
   j["context_length"] = info.context_length ? ordered_json(*info.context_length) : ordered_json(nullptr);
   j["embedding_length"] = info.embedding_length ? ordered_json(*info.embedding_length) : ordered_json(nullptr);
@@ -119,103 +82,50 @@ nlohmann::ordered_json to_json(const GgufFile& file, const ModelInfo& info, bool
   return j;
 }
 
-// At most a few lines of a long text, then "...", as Ollama's System and License sections.
-std::vector<std::pair<std::string, std::string>> first_lines(const std::string& text, size_t n) {
-  std::vector<std::pair<std::string, std::string>> rows;
-  size_t start = 0;
-  while (start < text.size() && rows.size() < n) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    rows.emplace_back(text.substr(start, end - start), "");
-    start = end + 1;
-  }
-  if (start < text.size()) rows.emplace_back("...", "");
-  return rows;
+std::string dump(const ordered_json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void print_lines(std::string_view title, const std::vector<std::pair<std::string, std::string>>& rows) {
-  fmt::print("  {}\n", title);
-  for (const auto& [line, unused] : rows) fmt::print("    {}\n", line);
-  fmt::print("\n");
+int selected_flags(const ShowOptions& o) {
+  return o.license + o.modelfile + o.parameters + o.system + o.template_text;
 }
 
-// Ollama's capabilities as one-column rows.
-std::vector<std::pair<std::string, std::string>> capability_rows(const GgufFile& file, const ModelInfo& info,
-                                                                 const store::ModelfileParts& parts) {
-  std::vector<std::pair<std::string, std::string>> rows;
-  for (auto& c : store::model_capabilities(file, info, parts)) rows.emplace_back(std::move(c), "");
-  return rows;
+// One field, printed as `ollama show --<flag>` prints it (system and template without a newline
+// of their own).
+void print_field(const ordered_json& resp, const ShowOptions& o) {
+  auto text = [&resp](const char* key) { return resp.value(key, std::string()); };
+  if (o.license) fmt::print("{}\n", text("license"));
+  if (o.modelfile) fmt::print("{}\n", text("modelfile"));
+  if (o.parameters) fmt::print("{}\n", text("parameters"));
+  if (o.system) fmt::print("{}", text("system"));
+  if (o.template_text) fmt::print("{}", text("template"));
 }
 
 int show_stored(const ShowOptions& opts) {
-  auto st = open_store();
-  auto name = parse_model_name(opts.target);
-  if (!st || !name) return kExitError;
-  auto m = store::load_stored_model(*st, *name);
-  if (!m.ok()) {
-    fmt::print(stderr, "Error: {}\n", m.error().to_string());
+  auto session = ApiSession::open(Env());
+  if (!session.ok()) {
+    fmt::print(stderr, "Error: {}\n", session.error().to_string());
     return kExitError;
   }
-  const auto& parts = m->parts;
-  if (opts.modelfile) {
-    fmt::print("{}", store::generate_modelfile(parts));
-    return kExitOk;
-  }
-  if (opts.parameters) {
-    std::string text = store::parameters_text(parts.params);
-    if (!text.empty()) fmt::print("{}\n", text);
-    return kExitOk;
-  }
-  if (opts.template_text || opts.system) {
-    fmt::print("{}\n", opts.template_text ? parts.template_text : parts.system);
-    return kExitOk;
-  }
-  if (opts.license) {
-    for (const auto& l : parts.licenses) fmt::print("{}\n", l);
-    return kExitOk;
-  }
-  if (m->model_path.empty()) {
-    fmt::print(stderr, "Error: model '{}' has no model layer\n", parts.name);
+  ordered_json request{{"model", opts.target}};
+  if (opts.verbose) request["verbose"] = true;
+  auto resp = (*session)->client().post_json("/api/show", request);
+  if (!resp.ok()) {
+    fmt::print(stderr, "Error: {}\n", resp.error().to_string());
     return kExitError;
   }
-  auto file = GgufFile::open(m->model_path);
-  if (!file.ok()) {
-    fmt::print(stderr, "Error: {}\n", file.error().to_string());
-    return kExitError;
-  }
-  ModelInfo info = store::stored_model_info(*file, m->config);
-  auto rows = model_rows(info);
-  if (!m->config.requires_version.empty()) rows.emplace_back("requires", m->config.requires_version);
-  print_section("Model", rows);
-  print_lines("Capabilities", capability_rows(*file, info, parts));
-  if (!parts.params.empty()) {
-    std::vector<std::pair<std::string, std::string>> prows;
-    std::string text = store::parameters_text(parts.params);
-    for (size_t start = 0; start < text.size();) {
-      size_t end = std::min(text.find('\n', start), text.size());
-      std::string line = text.substr(start, end - start);
-      size_t sp = line.find(' ');
-      size_t val = line.find_first_not_of(' ', sp);
-      prows.emplace_back(line.substr(0, sp), val == std::string::npos ? "" : line.substr(val));
-      start = end + 1;
-    }
-    print_section("Parameters", prows);
-  }
-  if (!parts.system.empty()) print_lines("System", first_lines(parts.system, 2));
-  for (const auto& l : parts.licenses) print_lines("License", first_lines(l, 2));
-  if (opts.verbose) print_details(*file);
+  ordered_json j = *resp;
+  if (opts.json)
+    fmt::print("{}\n", dump(j));
+  else if (selected_flags(opts) == 1)
+    print_field(j, opts);
+  else
+    fmt::print("{}", format_show(*resp, opts.verbose));
   return kExitOk;
 }
 
-int show(const ShowOptions& opts) {
-  int exclusive = opts.modelfile + opts.parameters + opts.template_text + opts.system + opts.license;
-  if (exclusive > 1) {
-    fmt::print(stderr, "Error: only one of --license, --modelfile, --parameters, --system, or --template can be set\n");
-    return kExitUsage;
-  }
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(opts.target, ec)) return show_stored(opts);
-  if (exclusive > 0) {
+int show_file(const ShowOptions& opts) {
+  if (selected_flags(opts) > 0) {
     fmt::print(stderr, "Error: --license, --modelfile, --parameters, --system and --template need a stored model\n");
     return kExitUsage;
   }
@@ -224,36 +134,51 @@ int show(const ShowOptions& opts) {
     fmt::print(stderr, "Error: {}\n", file.error().to_string());
     return kExitError;
   }
-  ModelInfo info = summarize_model(*file);
-  if (opts.json) {
-    fmt::print("{}\n",
-               to_json(*file, info, opts.verbose).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-  } else {
-    print_text(*file, info, opts.verbose);
-  }
+  ordered_json j = file_json(*file, opts.verbose);
+  if (opts.json)
+    fmt::print("{}\n", dump(j));
+  else
+    fmt::print("{}", format_show(j, opts.verbose));
   return kExitOk;
+}
+
+int show(const ShowOptions& opts) {
+  if (selected_flags(opts) > 1) {
+    // Ollama's message and exit status (a command error: 1).
+    fmt::print(stderr,
+               "Error: only one of '--license', '--modelfile', '--parameters', '--system', or '--template' can be "
+               "specified\n");
+    return kExitError;
+  }
+  std::error_code ec;
+  return std::filesystem::is_regular_file(opts.target, ec) ? show_file(opts) : show_stored(opts);
 }
 
 }  // namespace
 
 void register_show(CLI::App& app, Action& action) {
   auto opts = std::make_shared<ShowOptions>();
-  auto* cmd = app.add_subcommand("show", "Show what a model holds: architecture, size, metadata, tensors");
-  cmd->add_option("model", opts->target, "A GGUF file, or the name of a model in the store")->required();
+  auto* cmd = app.add_subcommand("show", "Show what a model holds: architecture, size, capabilities, parameters");
+  cmd->add_option("model", opts->target, "The name of a model in the store, or a GGUF file")->required();
+  cmd->add_flag("--license", opts->license, "Print the model's license");
   cmd->add_flag("--modelfile", opts->modelfile, "Print the model's Modelfile");
   cmd->add_flag("--parameters", opts->parameters, "Print the model's parameters");
-  cmd->add_flag("--template", opts->template_text, "Print the model's template");
   cmd->add_flag("--system", opts->system, "Print the model's system message");
-  cmd->add_flag("--license", opts->license, "Print the model's license");
-  cmd->add_flag("-v,--verbose", opts->verbose, "Also print all metadata and the tensor table");
-  cmd->add_flag("--json", opts->json, "Print JSON (tensors always; full arrays with -v)");
+  cmd->add_flag("--template", opts->template_text, "Print the model's template");
+  cmd->add_flag("-v,--verbose", opts->verbose, "Also print the metadata and the tensors");
+  cmd->add_flag("--json", opts->json,
+                "Print the /api/show answer as JSON (for a file: the same shape plus its layout)");
   cmd->footer(
+      "A stored model is asked of the running `corral serve` (CORRAL_HOST / OLLAMA_HOST), or read from the\n"
+      "local store when no server answers. A path that exists is read as a GGUF file. --license,\n"
+      "--modelfile, --parameters, --system and --template print one field; only one may be given.\n"
       "Examples:\n"
-      "  corral show ./llama-3.2-1b-q4_k_m.gguf\n"
-      "  corral show ./model.gguf -v            all metadata and every tensor\n"
-      "  corral show ./model.gguf --json | jq .architecture\n"
-      "  corral show llama3.2                   a model in the store\n"
-      "  corral show llama3.2 --modelfile       its Modelfile");
+      "  corral show llama3.2\n"
+      "  corral show llama3.2 -v                 also the metadata and every tensor\n"
+      "  corral show llama3.2 --modelfile        its Modelfile\n"
+      "  corral show llama3.2 --json | jq .capabilities\n"
+      "  corral show ./llama-3.2-1b-q4_k_m.gguf  a GGUF file\n"
+      "  corral show ./model.gguf --json | jq .tensors[0]");
   cmd->callback([opts, &action] { action = [opts] { return show(*opts); }; });
 }
 

@@ -3,8 +3,20 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+#include <cstdlib>
+
 namespace corral {
 namespace {
+
+// A float32 as the double its shortest decimal names (1e-05, not 9.999999747378752e-06), as Go
+// encodes a float32 in JSON.
+nlohmann::ordered_json float_json(float f) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf - 1, f);
+  *r.ptr = '\0';
+  return nlohmann::ordered_json(std::strtod(buf, nullptr));
+}
 
 template <typename E>
 nlohmann::ordered_json element_to_json(const E& e, GgufValueType element_type, size_t max_array) {
@@ -13,6 +25,8 @@ nlohmann::ordered_json element_to_json(const E& e, GgufValueType element_type, s
   } else if constexpr (std::is_same_v<E, uint8_t>) {
     if (element_type == GgufValueType::kBool) return nlohmann::ordered_json(e != 0);
     return nlohmann::ordered_json(e);
+  } else if constexpr (std::is_same_v<E, float>) {
+    return float_json(e);
   } else {
     return nlohmann::ordered_json(e);
   }
@@ -43,6 +57,8 @@ nlohmann::ordered_json value_to_json(const GgufValue& value, size_t max_array) {
         using V = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<V, GgufArray>) {
           return nullptr;  // handled above
+        } else if constexpr (std::is_same_v<V, float>) {
+          return float_json(v);
         } else {
           return nlohmann::ordered_json(v);
         }

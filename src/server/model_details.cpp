@@ -1,7 +1,9 @@
 // Model details from the config blob (see model_details.h).
 #include "server/model_details.h"
 
+#include "gguf/value_json.h"
 #include "store/ops.h"
+#include "tensor/ggml_type.h"
 
 namespace corral::server {
 
@@ -18,6 +20,30 @@ nlohmann::ordered_json details_json(const store::ModelConfig& config, std::strin
 
 nlohmann::ordered_json model_details(const ModelRef& ref) {
   return details_json(ref.config);
+}
+
+nlohmann::ordered_json model_info_json(const GgufFile& file, bool verbose) {
+  constexpr size_t kMaxArrayShown = 5;
+  nlohmann::ordered_json info = nlohmann::ordered_json::object();
+  for (const auto& [key, value] : file.metadata().entries()) {
+    if (key == "general.name" || key == "tokenizer.chat_template") continue;
+    const GgufArray* a = value.as_array();
+    if (!verbose && a && a->size() > kMaxArrayShown)
+      info[key] = nlohmann::ordered_json::array();
+    else
+      info[key] = value_to_json(value, 0);
+  }
+  return info;
+}
+
+nlohmann::ordered_json tensors_json(const GgufFile& file) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& t : file.tensors()) {
+    nlohmann::ordered_json shape = nlohmann::ordered_json::array();
+    for (uint32_t d = 0; d < t.n_dims; ++d) shape.push_back(t.ne[d]);
+    out.push_back({{"name", t.name}, {"type", ggml_type_name(t.type)}, {"shape", std::move(shape)}});
+  }
+  return out;
 }
 
 Result<store::ModelConfig> read_model_config(const store::Store& st, const std::filesystem::path& manifest_path) {

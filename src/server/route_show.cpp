@@ -6,44 +6,17 @@
 
 #include "gguf/file.h"
 #include "gguf/model_info.h"
-#include "gguf/value_json.h"
 #include "server/http_util.h"
 #include "server/model_details.h"
 #include "server/model_ref.h"
 #include "server/routes.h"
 #include "store/modelfile.h"
 #include "store/parameters.h"
-#include "tensor/ggml_type.h"
 
 namespace corral::server {
 namespace {
 
 using nlohmann::ordered_json;
-
-constexpr size_t kMaxArrayShown = 5;  // longer arrays are [] unless verbose, as Ollama
-
-ordered_json model_info_json(const GgufFile& file, bool verbose) {
-  ordered_json info = ordered_json::object();
-  for (const auto& [key, value] : file.metadata().entries()) {
-    if (key == "general.name" || key == "tokenizer.chat_template") continue;
-    const GgufArray* a = value.as_array();
-    if (!verbose && a && a->size() > kMaxArrayShown)
-      info[key] = ordered_json::array();
-    else
-      info[key] = value_to_json(value, 0);
-  }
-  return info;
-}
-
-ordered_json tensors_json(const GgufFile& file) {
-  ordered_json out = ordered_json::array();
-  for (const auto& t : file.tensors()) {
-    ordered_json shape = ordered_json::array();
-    for (uint32_t d = 0; d < t.n_dims; ++d) shape.push_back(t.ne[d]);
-    out.push_back({{"name", t.name}, {"type", ggml_type_name(t.type)}, {"shape", std::move(shape)}});
-  }
-  return out;
-}
 
 // The template a request will be rendered with: the TEMPLATE layer, else the GGUF's Jinja
 // template, else Ollama's default.

@@ -1,5 +1,7 @@
 // GET/HEAD /api/tags: the models in the store, newest first, with their details from the config
-// blob (no GGUF is opened). Models with problems are skipped and logged.
+// blob (no GGUF is opened). Models with problems are left out of "models" (clients would try to
+// use them) and listed, with what is wrong, in a top-level "corral": {"broken": [...]} object that
+// is present only when some model is broken; `corral list` shows them.
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
@@ -13,15 +15,24 @@ namespace corral::server {
 void register_tags_routes(httplib::Server& http, ServerContext& ctx) {
   http.Get("/api/tags", [&ctx](const httplib::Request&, httplib::Response& res) {
     nlohmann::ordered_json models = nlohmann::ordered_json::array();
+    nlohmann::ordered_json broken = nlohmann::ordered_json::array();
+    auto skip = [&broken](const store::ModelListing& m, const std::string& name, const std::string& problem) {
+      LOG_WARN("/api/tags: skipping {}: {}", name, problem);
+      broken.push_back({{"name", name},
+                        {"modified_at", format_rfc3339(m.modified)},
+                        {"size", m.size},
+                        {"digest", m.id},
+                        {"problem", problem}});
+    };
     for (const store::ModelListing& m : store::list_models(ctx.store)) {
       std::string name = m.name.display_shortest();
       if (!m.problem.empty()) {
-        LOG_WARN("/api/tags: skipping {}: {}", name, m.problem);
+        skip(m, name, m.problem);
         continue;
       }
       auto config = read_model_config(ctx.store, m.manifest_path);
       if (!config.ok()) {
-        LOG_WARN("/api/tags: skipping {}: {}", name, config.error().to_string());
+        skip(m, name, config.error().to_string());
         continue;
       }
       nlohmann::ordered_json entry;
@@ -35,7 +46,9 @@ void register_tags_routes(httplib::Server& http, ServerContext& ctx) {
       entry["details"] = details_json(*config);
       models.push_back(std::move(entry));
     }
-    send_json(res, nlohmann::ordered_json{{"models", std::move(models)}});
+    nlohmann::ordered_json out{{"models", std::move(models)}};
+    if (!broken.empty()) out["corral"] = {{"broken", std::move(broken)}};
+    send_json(res, out);
   });
 }
 

@@ -107,6 +107,10 @@ TEST_F(ServerTest, TagsSkipsBrokenModels) {
   json j = body_of(r);
   ASSERT_EQ(j["models"].size(), 1u);
   EXPECT_EQ(j["models"][0]["name"], "alpha:latest");
+  // corral's extra: the broken model, with what is wrong, outside "models".
+  ASSERT_EQ(j["corral"]["broken"].size(), 1u);
+  EXPECT_EQ(j["corral"]["broken"][0]["name"], "broken:latest");
+  EXPECT_FALSE(j["corral"]["broken"][0]["problem"].get<std::string>().empty());
 }
 
 TEST_F(ServerTest, ShowGivesModelfileInfoAndCapabilities) {
