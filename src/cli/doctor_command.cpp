@@ -113,9 +113,10 @@ std::string placement_text(const ordered_json& m) {
   std::string processor =
       c.value("processor", sched::processor_string(static_cast<uint64_t>(size), static_cast<uint64_t>(vram)));
   std::string out = fmt::format("{}, {}", processor, human_bytes(size));
+  // The plan's one-line summary already names the layers on GPU and why.
+  if (std::string plan = c.value("placement", ""); !plan.empty()) return out + "; " + plan;
   if (c.contains("layers"))
     out += fmt::format(", {}/{} layers on GPU", c.value("layers_on_gpu", 0), c.value("layers", 0));
-  if (std::string plan = c.value("placement", ""); !plan.empty()) out += "; " + plan;
   return out;
 }
 
@@ -136,8 +137,9 @@ std::string text_of(const ordered_json& j) {
   }
   const auto& dev = j["devices"];
   out += "\nDevices\n";
-  out += fmt::format("  CPU      {}, {} cores, {}\n", dev["cpu"].value("name", "cpu"), dev["cpu"].value("cores", 0),
-                     memory_text(dev["cpu"]));
+  std::string cpu_name = dev["cpu"].value("name", "");
+  out += fmt::format("  CPU      {}{} cores, {}\n", cpu_name.empty() || cpu_name == "cpu" ? "" : cpu_name + ", ",
+                     dev["cpu"].value("cores", 0), memory_text(dev["cpu"]));
   if (dev["gpus"].empty()) out += "  GPU      none found (models run on the CPU)\n";
   for (const auto& g : dev["gpus"])
     out += fmt::format("  GPU      {} {} ({}), {}\n", g.value("id", ""), g.value("name", ""), g.value("library", ""),

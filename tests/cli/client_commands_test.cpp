@@ -73,6 +73,20 @@ TEST_F(ClientCommandsTest, RunPsStop) {
       << ps.out;
   auto json_ps = run_corral("ps --json");
   EXPECT_NE(json_ps.out.find("\"context_length\": 256"), std::string::npos) << json_ps.out;
+  EXPECT_EQ(nlohmann::json::parse(json_ps.out)["models"][0]["name"], "tiny:latest");
+
+  // doctor sees the server, its version and where the loaded model runs; list and show ask it.
+  auto doctor = run_corral("doctor");
+  EXPECT_EQ(doctor.exit_code, 0) << doctor.out << doctor.err;
+  EXPECT_TRUE(std::regex_search(doctor.out, std::regex(R"(\n  status   answering, version \S+\n)"))) << doctor.out;
+  EXPECT_TRUE(
+      std::regex_search(doctor.out, std::regex(R"(\n  loaded   tiny:latest: 100% CPU, [^\n]*0/\d+ layers on GPU)")))
+      << doctor.out;
+  auto doctor_json = nlohmann::json::parse(run_corral("doctor --json").out);
+  EXPECT_EQ(doctor_json["server"]["running"], true);
+  EXPECT_EQ(doctor_json["server"]["loaded"].size(), 1u);
+  EXPECT_TRUE(std::regex_search(run_corral("list").out, std::regex(R"(\ntiny:latest +[0-9a-f]{12} )")));
+  EXPECT_NE(run_corral("show tiny").out.find("  Capabilities\n    completion    \n"), std::string::npos);
 
   auto stop = run_corral("stop tiny");
   EXPECT_EQ(stop.exit_code, 0) << stop.err;

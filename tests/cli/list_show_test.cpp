@@ -213,6 +213,15 @@ TEST_F(ListShowTest, VerifyJson) {
   EXPECT_GT(j["blobs_checked"].get<int>(), 0);
 }
 
+TEST_F(ListShowTest, BenchJson) {
+  auto r = run_corral("bench '" + (dir_ / "tiny.gguf").string() + "' -p 8 -n 2 -r 1 -t 1 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["repetitions"], 1);
+  EXPECT_GT(j["pp8"]["median"].get<double>(), 0);
+  EXPECT_GT(j["tg2"]["median"].get<double>(), 0);
+}
+
 TEST_F(ListShowTest, DoctorOnAGoodStore) {
   auto r = run_corral("doctor");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
