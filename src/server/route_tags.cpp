@@ -17,7 +17,9 @@ void register_tags_routes(httplib::Server& http, ServerContext& ctx) {
     nlohmann::ordered_json models = nlohmann::ordered_json::array();
     nlohmann::ordered_json broken = nlohmann::ordered_json::array();
     auto skip = [&broken](const store::ModelListing& m, const std::string& name, const std::string& problem) {
-      LOG_WARN("/api/tags: skipping {}: {}", name, problem);
+      // A debug line only: the answer names the model and its problem, which `corral list` shows
+      // (a warning would also land on the terminal of every `list` run in-process).
+      LOG_DEBUG("/api/tags: skipping {}: {}", name, problem);
       broken.push_back({{"name", name},
                         {"modified_at", format_rfc3339(m.modified)},
                         {"size", m.size},
