@@ -38,7 +38,11 @@ export function createModel(storeDir, name, ggufPath, extraModelfile = '') {
   const dir = makeTempDir('corral-e2e-mf-');
   try {
     fs.writeFileSync(path.join(dir, 'Modelfile'), `FROM ${ggufPath}\n${extraModelfile}`);
-    runCorral(['create', name, '-f', path.join(dir, 'Modelfile')], { env: { CORRAL_MODELS: storeDir } });
+    // A closed CORRAL_HOST: create runs its in-process server on storeDir, never a server that happens
+    // to answer at the default address.
+    runCorral(['create', name, '-f', path.join(dir, 'Modelfile')], {
+      env: { CORRAL_MODELS: storeDir, CORRAL_HOST: '127.0.0.1:1' },
+    });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

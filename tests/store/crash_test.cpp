@@ -73,6 +73,7 @@ pid_t spawn_corral(const std::vector<std::string>& args) {
     argv.push_back(nullptr);
     std::freopen("/dev/null", "w", stdout);
     std::freopen("/dev/null", "w", stderr);
+    ::setenv("CORRAL_HOST", "127.0.0.1:1", 1);  // the in-process server on this test's store, never a real one
     ::execv(CORRAL_BINARY, argv.data());
     ::_exit(127);
   }

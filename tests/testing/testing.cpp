@@ -43,7 +43,11 @@ std::string read_file(const std::filesystem::path& path) {
 
 CommandResult run_corral(const std::string& args) {
   TempDir dir;
-  std::string cmd = std::string("'") + CORRAL_BINARY + "' " + args + " >'" + (dir / "out").string() + "' 2>'" +
+  // Store commands are clients of whatever server answers at CORRAL_HOST / OLLAMA_HOST (default
+  // 127.0.0.1:11434, maybe a developer's own Ollama); without a CORRAL_HOST of the test's own they
+  // get a closed port, so they run their in-process server on the test's store.
+  std::string host = std::getenv("CORRAL_HOST") ? "" : "CORRAL_HOST=127.0.0.1:1 ";
+  std::string cmd = host + "'" + CORRAL_BINARY + "' " + args + " >'" + (dir / "out").string() + "' 2>'" +
                     (dir / "err").string() + "'";
   int status = std::system(cmd.c_str());
   CommandResult r;
