@@ -12,6 +12,8 @@ APT_PACKAGES=(
   libcurl4-openssl-dev libpcre2-dev libedit-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # the registry the pull/push e2e test runs on loopback (its own config, never the system service)
+  docker-registry
 )
 # Node.js and npm run the npm test tools (official API clients, reference Jinja renderer).
 # Some images ship their own Node.js (with npm inside) that conflicts with Debian's npm package.
@@ -35,6 +37,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
   echo "setup: all Debian packages present"
+fi
+# The docker-registry package enables a service on port 5000; the tests start their own instance.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled docker-registry >/dev/null 2>&1; then
+  $SUDO systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi
 
 # npm test tools live in tests/npm (package.json pins versions); installed only when present.
