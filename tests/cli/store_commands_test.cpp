@@ -1,19 +1,12 @@
 // `corral create`, `cp` and `rm` as clients of the server API: through the in-process server
 // (CORRAL_HOST points at a closed port) and through a real `corral serve` child. A tiny synthetic
 // model (testing/tiny_model.h) stands in for a GGUF, so no fixtures are needed.
-#include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <regex>
-#include <thread>
 
 #include "base/sha256.h"
 #include "testing/testing.h"
@@ -189,39 +182,13 @@ TEST_F(StoreCommandsTest, CpAndRm) {
 TEST_F(StoreCommandsTest, ThroughARunningServer) {
   fs::path log = dir_ / "serve.log";
   fs::path served = dir_ / "served";
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    setenv("CORRAL_HOST", "127.0.0.1:0", 1);
-    setenv("CORRAL_MODELS", served.c_str(), 1);
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, STDERR_FILENO);
-    dup2(fd, STDOUT_FILENO);
-    execl(CORRAL_BINARY, "corral", "serve", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  struct Stop {
-    pid_t pid;
-    ~Stop() {
-      kill(pid, SIGTERM);
-      int status = 0;
-      waitpid(pid, &status, 0);
-    }
-  } stop{pid};
-  const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
-  bool up = false;
-  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-       !up && std::chrono::steady_clock::now() < deadline;) {
-    std::smatch m;
-    std::string text = read_file(log);
-    if (std::regex_search(text, m, listening)) {
-      setenv("CORRAL_HOST", ("127.0.0.1:" + m[1].str()).c_str(), 1);
-      up = true;
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
+  // The child takes the environment of the moment it starts: its own store.
+  setenv("CORRAL_MODELS", served.c_str(), 1);
+  ServeChild server;
+  const bool up = server.start(log);
+  setenv("CORRAL_MODELS", models_.c_str(), 1);
   ASSERT_TRUE(up) << read_file(log);
+  setenv("CORRAL_HOST", server.address().c_str(), 1);
 
   auto r = create("tiny");
   ASSERT_EQ(r.exit_code, 0) << r.err;
