@@ -56,45 +56,35 @@ Error ApiClient::http_error(int status, const std::string& body) const {
   return Error::format("server answered HTTP {}{}{}", status, text.empty() ? "" : ": ", text);
 }
 
+Result<json> ApiClient::json_answer(const httplib::Result& r, std::string_view method, const std::string& path) {
+  if (!r) return unreachable();
+  last_status_ = r->status;
+  if (r->status != 200) return http_error(r->status, r->body);
+  if (r->body.empty() && method != "GET") return json::object();
+  json j = json::parse(r->body, nullptr, false);
+  if (j.is_discarded()) return Error::format("server sent invalid JSON for {} {}", method, path);
+  return j;
+}
+
 Result<json> ApiClient::get_json(const std::string& path) {
   httplib::Client cli(host_, port_);
   configure(cli);
   last_unreachable_ = false;
-  auto r = cli.Get(path);
-  if (!r) return unreachable();
-  last_status_ = r->status;
-  if (r->status != 200) return http_error(r->status, r->body);
-  json j = json::parse(r->body, nullptr, false);
-  if (j.is_discarded()) return Error::format("server sent invalid JSON for GET {}", path);
-  return j;
+  return json_answer(cli.Get(path), "GET", path);
 }
 
 Result<json> ApiClient::post_json(const std::string& path, const json& body) {
   httplib::Client cli(host_, port_);
   configure(cli);
   last_unreachable_ = false;
-  auto r = cli.Post(path, body.dump(), "application/json");
-  if (!r) return unreachable();
-  last_status_ = r->status;
-  if (r->status != 200) return http_error(r->status, r->body);
-  if (r->body.empty()) return json::object();
-  json j = json::parse(r->body, nullptr, false);
-  if (j.is_discarded()) return Error::format("server sent invalid JSON for POST {}", path);
-  return j;
+  return json_answer(cli.Post(path, body.dump(), "application/json"), "POST", path);
 }
 
 Result<json> ApiClient::delete_json(const std::string& path, const json& body) {
   httplib::Client cli(host_, port_);
   configure(cli);
   last_unreachable_ = false;
-  auto r = cli.Delete(path, body.dump(), "application/json");
-  if (!r) return unreachable();
-  last_status_ = r->status;
-  if (r->status != 200) return http_error(r->status, r->body);
-  if (r->body.empty()) return json::object();
-  json j = json::parse(r->body, nullptr, false);
-  if (j.is_discarded()) return Error::format("server sent invalid JSON for DELETE {}", path);
-  return j;
+  return json_answer(cli.Delete(path, body.dump(), "application/json"), "DELETE", path);
 }
 
 Result<int> ApiClient::head(const std::string& path) {

@@ -13,6 +13,10 @@
 #include "base/env.h"
 #include "base/result.h"
 
+namespace httplib {
+class Result;
+}
+
 namespace corral::cli {
 
 class ApiClient {
@@ -50,6 +54,8 @@ class ApiClient {
  private:
   Error unreachable();
   Error http_error(int status, const std::string& body) const;
+  // The JSON of a 200 answer (an empty body after POST or DELETE is {}), else the error.
+  Result<nlohmann::json> json_answer(const httplib::Result& r, std::string_view method, const std::string& path);
 
   std::string host_;
   int port_;

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/line_editor.h"
+#include "cli/show_format.h"
 #include "cli/word_wrap.h"
 #include "sched/keep_alive.h"
 #include "store/parameters.h"
@@ -428,11 +429,7 @@ void ChatRepl::show_command(const std::vector<std::string>& args) {
   auto text = [&](const char* key) { return r.contains(key) && r[key].is_string() ? r[key].get<std::string>() : ""; };
   const std::string& what = args[1];
   if (what == "info") {
-    const json details = r.value("details", json::object());
-    fmt::print("  Model\n");
-    fmt::print("    {:<16}{}\n", "architecture", details.value("family", ""));
-    fmt::print("    {:<16}{}\n", "parameters", details.value("parameter_size", ""));
-    fmt::print("    {:<16}{}\n\n", "quantization", details.value("quantization_level", ""));
+    fmt::print(stderr, "{}", format_show(r, false));  // Ollama writes this one to stderr
   } else if (what == "license") {
     const std::string license = text("license");
     fmt::print("{}\n", license.empty() ? "No license was specified for this model." : license);
