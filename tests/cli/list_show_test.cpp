@@ -5,12 +5,15 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "testing/testing.h"
 #include "testing/tiny_model.h"
@@ -258,6 +261,58 @@ TEST_F(ListShowTest, DoctorNamesADeletedBlob) {
   EXPECT_EQ(d["ok"], false);
   EXPECT_EQ(d["store"]["check"], "full");
   EXPECT_THAT(d["store"]["broken"][0]["problem"].get<std::string>(), HasSubstr(blob.string()));
+}
+
+// A stand-in server on loopback answering /api/version and /api/ps as told, for doctor's view of a
+// server of another version and of one that answers with errors.
+class FakeServer {
+ public:
+  FakeServer(int version_status, std::string version) {
+    http_.Get("/api/version", [=](const httplib::Request&, httplib::Response& res) {
+      res.status = version_status;
+      res.set_content(version_status == 200 ? json{{"version", version}}.dump() : R"({"error":"broken"})",
+                      "application/json");
+    });
+    http_.Get("/api/ps", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"models":[]})", "application/json");
+    });
+    port_ = http_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { http_.listen_after_bind(); });
+    while (!http_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~FakeServer() {
+    http_.stop();
+    thread_.join();
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  httplib::Server http_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(ListShowTest, DoctorWarnsOfAnotherServerVersion) {
+  FakeServer fake(200, "0.0.1");
+  setenv("CORRAL_HOST", fake.address().c_str(), 1);
+  auto r = run_corral("doctor");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;  // a warning, not a problem (as `ollama -v`)
+  EXPECT_TRUE(std::regex_search(
+      r.out,
+      std::regex(
+          R"(  status   answering, version 0\.0\.1\n  Warning: client version is \d+\.\d+\.\d+\n  loaded   none\n)")))
+      << r.out;
+  json j = json::parse(run_corral("doctor --json").out);
+  EXPECT_EQ(j["server"]["version_mismatch"], true);
+}
+
+TEST_F(ListShowTest, DoctorFailsOnAServerAnsweringWithAnError) {
+  FakeServer fake(500, "");
+  setenv("CORRAL_HOST", fake.address().c_str(), 1);
+  auto r = run_corral("doctor");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  error    broken\n"));
+  EXPECT_THAT(r.out, HasSubstr("Problems found"));
 }
 
 }  // namespace
