@@ -41,6 +41,8 @@ int run(int argc, char** argv) {
   register_ps(app, action);
   register_run(app, action);
   register_doctor(app, action);
+  register_pull(app, action);
+  register_push(app, action);
 
   try {
     app.parse(argc, argv);

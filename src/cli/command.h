@@ -27,6 +27,8 @@ void register_serve(CLI::App& app, Action& action);
 void register_ps(CLI::App& app, Action& action);   // ps and stop: clients of the server
 void register_run(CLI::App& app, Action& action);  // client of the server
 void register_doctor(CLI::App& app, Action& action);  // store, devices and server health
+void register_pull(CLI::App& app, Action& action);    // registry client, through the server API
+void register_push(CLI::App& app, Action& action);
 
 // `corral debug` subcommands, each in its own debug_<name>_command.cpp; called by register_debug.
 void register_debug_commands(CLI::App& debug, Action& action);

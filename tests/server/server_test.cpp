@@ -330,13 +330,19 @@ TEST_F(ServerTest, WrongMethodIs405AndUnknownPathIs404) {
   EXPECT_TRUE(body_of(unknown).contains("error"));
 }
 
-TEST_F(ServerTest, PullAndPushSayNotSupported) {
-  for (const char* path : {"/api/pull", "/api/push"}) {
-    auto r = post(path, R"({"model":"llama3"})");
-    ASSERT_TRUE(r);
-    EXPECT_EQ(r->status, 500);
-    EXPECT_NE(body_of(r)["error"].get<std::string>().find("not supported yet by corral"), std::string::npos);
-  }
+TEST_F(ServerTest, PullAndPushReportRegistryErrors) {
+  // Nothing listens on port 1: the pull names the host it could not reach.
+  auto pull = post("/api/pull", R"({"model":"127.0.0.1:1/test/tiny","insecure":true,"stream":false})");
+  ASSERT_TRUE(pull);
+  EXPECT_EQ(pull->status, 500);
+  EXPECT_NE(body_of(pull)["error"].get<std::string>().find("cannot connect to 127.0.0.1:1"), std::string::npos);
+  auto push = post("/api/push", R"({"model":"127.0.0.1:1/test/absent","insecure":true,"stream":false})");
+  ASSERT_TRUE(push);
+  EXPECT_EQ(push->status, 500);
+  EXPECT_NE(body_of(push)["error"].get<std::string>().find("not found"), std::string::npos);
+  auto bad = post("/api/pull", R"({"model":"a/b/c/d/e"})");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
 }
 
 TEST_F(ServerTest, HealthAndMetrics) {

@@ -1,0 +1,359 @@
+// `corral push` and `corral pull` against a real OCI registry: /usr/bin/docker-registry on a free
+// loopback port with a temporary storage directory (skipped when the package is absent). Round
+// trip byte for byte, unknown names, a stopped registry, a corrupted blob, and a pull killed
+// mid-blob that resumes (through a throttling TCP proxy, which also counts the bytes it relays).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "store/http.h"
+#include "testing/testing.h"
+#include "testing/tiny_model.h"
+
+namespace corral::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr const char* kRegistryBinary = "/usr/bin/docker-registry";
+
+int free_port() {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);
+  return ntohs(a.sin_port);
+}
+
+bool answers(int port) {
+  store::HttpClient http;
+  store::HttpRequest req;
+  req.url = "http://127.0.0.1:" + std::to_string(port) + "/v2/";
+  req.connect_timeout_seconds = 1;
+  auto r = http.perform(req);
+  return r.ok() && r->status == 200;
+}
+
+// docker-registry with filesystem storage under `dir`, on 127.0.0.1:port.
+class Registry {
+ public:
+  bool start(const fs::path& dir) {
+    port_ = free_port();
+    storage_ = dir / "storage";
+    fs::create_directories(storage_);
+    fs::path config = dir / "config.yml";
+    std::ofstream(config) << "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: "
+                          << storage_.string() << "\nhttp:\n  addr: 127.0.0.1:" << port_ << "\n";
+    fs::path log = dir / "registry.log";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      FILE* f = std::freopen(log.c_str(), "w", stderr);
+      (void)f;
+      ::dup2(::fileno(stderr), 1);
+      ::execl(kRegistryBinary, "docker-registry", "serve", config.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 100; ++i) {
+      if (answers(port_)) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+  void stop() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+  ~Registry() { stop(); }
+  int port() const { return port_; }
+  // The registry's copy of a blob (its filesystem driver's layout).
+  fs::path blob_data(const std::string& hex) const {
+    return storage_ / "docker/registry/v2/blobs/sha256" / hex.substr(0, 2) / hex / "data";
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  fs::path storage_;
+};
+
+// A TCP relay to `target_port` that passes the registry's answers on at `bytes_per_second` and
+// counts them.
+class SlowProxy {
+ public:
+  SlowProxy(int target_port, int64_t bytes_per_second) : target_(target_port), rate_(bytes_per_second) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    ::listen(listen_fd_, 16);
+    accept_thread_ = std::thread([this] { accept_loop(); });
+  }
+  ~SlowProxy() {
+    quit_ = true;
+    ::shutdown(listen_fd_, SHUT_RDWR);
+    ::close(listen_fd_);
+    accept_thread_.join();
+    for (auto& t : pumps_) t.join();
+  }
+  int port() const { return port_; }
+  int64_t relayed() const { return relayed_; }
+  void reset_count() { relayed_ = 0; }
+
+ private:
+  void accept_loop() {
+    while (!quit_) {
+      int client = ::accept(listen_fd_, nullptr, nullptr);
+      if (client < 0) return;
+      int server = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      a.sin_port = htons(static_cast<uint16_t>(target_));
+      if (::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(client);
+        ::close(server);
+        continue;
+      }
+      pumps_.emplace_back([this, client, server] { pump(client, server, false); });
+      pumps_.emplace_back([this, client, server] { pump(server, client, true); });
+    }
+  }
+  void pump(int from, int to, bool throttle) {
+    char buf[16384];
+    size_t chunk = throttle ? 8192 : sizeof buf;
+    while (!quit_) {
+      ssize_t n = ::recv(from, buf, chunk, 0);
+      if (n <= 0) break;
+      if (::send(to, buf, static_cast<size_t>(n), MSG_NOSIGNAL) != n) break;
+      if (throttle) {
+        relayed_ += n;
+        std::this_thread::sleep_for(std::chrono::microseconds(n * 1000000 / rate_));
+      }
+    }
+    ::shutdown(to, SHUT_WR);
+    ::shutdown(from, SHUT_RD);
+  }
+
+  int target_;
+  int64_t rate_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> quit_{false};
+  std::atomic<int64_t> relayed_{0};
+  std::thread accept_thread_;
+  std::vector<std::thread> pumps_;
+};
+
+// The hex digest of the manifest's model layer.
+std::string model_layer_hex(const std::string& manifest) {
+  auto j = nlohmann::json::parse(manifest);
+  for (const auto& l : j["layers"])
+    if (l["mediaType"] == "application/vnd.ollama.image.model") return l["digest"].get<std::string>().substr(7);
+  return {};
+}
+
+std::string quoted(const fs::path& p) {
+  return "'" + p.string() + "'";
+}
+
+class RegistryE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(kRegistryBinary)) GTEST_SKIP() << kRegistryBinary << " is absent (scripts/setup.sh installs it)";
+    models_ = dir_ / "models";
+    setenv("CORRAL_MODELS", models_.c_str(), 1);
+    setenv("CORRAL_HOST", "127.0.0.1:1", 1);  // the in-process server on the test's store
+    ASSERT_TRUE(registry_.start(dir_ / "registry")) << read_file(dir_ / "registry" / "registry.log");
+    name_ = "127.0.0.1:" + std::to_string(registry_.port()) + "/test/tiny:latest";
+  }
+  void TearDown() override {
+    unsetenv("CORRAL_HOST");
+    unsetenv("CORRAL_MODELS");
+  }
+
+  // Creates `name` from a tiny GGUF (bigger with `n_embd`), with a system prompt layer.
+  void create(const std::string& name, int64_t n_embd = 32, int64_t n_ff = 64) {
+    fs::create_directories(dir_ / "src");
+    TinyModel m;
+    m.n_embd = n_embd;
+    m.n_ff = n_ff;
+    write_tiny_model(dir_ / "src" / "tiny.gguf", m);
+    std::ofstream(dir_ / "src" / "Modelfile") << "FROM ./tiny.gguf\nSYSTEM Be brief.\nPARAMETER num_predict 3\n";
+    auto r = run_corral("create '" + name + "' -f " + quoted(dir_ / "src" / "Modelfile"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  fs::path manifest_path(const std::string& host, const std::string& model) const {
+    return models_ / "manifests" / host / "test" / model / "latest";
+  }
+  std::string host() const { return "127.0.0.1:" + std::to_string(registry_.port()); }
+  // Every blob file name and its bytes.
+  std::map<std::string, std::string> blobs() const {
+    std::map<std::string, std::string> out;
+    for (const auto& e : fs::directory_iterator(models_ / "blobs"))
+      out[e.path().filename().string()] = read_file(e.path());
+    return out;
+  }
+
+  TempDir dir_;
+  fs::path models_;
+  Registry registry_;
+  std::string name_;
+};
+
+TEST_F(RegistryE2eTest, PushRemovePullIsByteIdentical) {
+  create(name_);
+  std::string manifest = read_file(manifest_path(host(), "tiny"));
+  auto before = blobs();
+  ASSERT_EQ(before.size(), 4u);  // config, model, system, params
+
+  auto push = run_corral("push --insecure " + name_);
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+  EXPECT_NE(push.err.find("pushing manifest"), std::string::npos) << push.err;
+  auto again = run_corral("push --insecure " + name_);  // every blob is there already
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+
+  ASSERT_EQ(run_corral("rm " + name_).exit_code, 0);
+  EXPECT_FALSE(fs::exists(manifest_path(host(), "tiny")));
+  EXPECT_TRUE(blobs().empty());
+
+  auto pull = run_corral("pull --insecure " + name_);
+  ASSERT_EQ(pull.exit_code, 0) << pull.err;
+  for (const char* step : {"pulling manifest", "verifying sha256 digest", "writing manifest", "success"})
+    EXPECT_NE(pull.err.find(step), std::string::npos) << step << "\n" << pull.err;
+  EXPECT_EQ(read_file(manifest_path(host(), "tiny")), manifest);
+  EXPECT_EQ(blobs(), before);
+
+  auto show = run_corral("show " + name_ + " --system");
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_EQ(show.out, "Be brief.");  // --system prints the text as it is, as Ollama
+  ServeChild server;                 // `run` talks to a running server
+  ASSERT_TRUE(server.start(dir_ / "serve.log")) << read_file(dir_ / "serve.log");
+  setenv("CORRAL_HOST", server.address().c_str(), 1);
+  auto run = run_corral("run " + name_ + " hello </dev/null");
+  setenv("CORRAL_HOST", "127.0.0.1:1", 1);
+  EXPECT_EQ(run.exit_code, 0) << run.err << read_file(dir_ / "serve.log");
+  EXPECT_FALSE(run.out.empty());
+}
+
+TEST_F(RegistryE2eTest, UnknownNameAndStoppedRegistryAreOneLineErrors) {
+  auto missing = run_corral("pull --insecure " + host() + "/test/nosuch:latest");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err.substr(missing.err.rfind("Error: ")),
+            "Error: model 'nosuch:latest' not found in " + host() + "/test\n");
+  registry_.stop();
+  auto down = run_corral("pull --insecure " + name_);
+  EXPECT_EQ(down.exit_code, 1);
+  std::string line = down.err.substr(down.err.rfind("Error: "));
+  EXPECT_NE(line.find("cannot connect to " + host()), std::string::npos) << down.err;
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << line;
+}
+
+TEST_F(RegistryE2eTest, CorruptedBlobFailsAndLeavesNothingVisible) {
+  create(name_);
+  ASSERT_EQ(run_corral("push --insecure " + name_).exit_code, 0);
+  auto m = model_layer_hex(read_file(manifest_path(host(), "tiny")));
+  ASSERT_EQ(run_corral("rm " + name_).exit_code, 0);
+  // The registry's stored copy gets one byte flipped: it serves it as it is.
+  fs::path data = registry_.blob_data(m);
+  std::string bytes = read_file(data);
+  ASSERT_FALSE(bytes.empty());
+  bytes[bytes.size() / 2] ^= 0x40;
+  std::ofstream(data, std::ios::binary | std::ios::trunc) << bytes;
+
+  auto pull = run_corral("pull --insecure " + name_);
+  EXPECT_EQ(pull.exit_code, 1);
+  EXPECT_NE(pull.err.find("Error: downloaded blob sha256-" + m + " has the wrong digest; it was deleted, pull again"),
+            std::string::npos)
+      << pull.err;
+  EXPECT_FALSE(fs::exists(models_ / "blobs" / ("sha256-" + m)));
+  EXPECT_FALSE(fs::exists(models_ / "blobs" / ("sha256-" + m + "-partial")));
+  EXPECT_FALSE(fs::exists(manifest_path(host(), "tiny")));
+}
+
+TEST_F(RegistryE2eTest, KilledPullResumes) {
+  create(name_, 256, 2048);  // a model blob of about 10 MB
+  ASSERT_EQ(run_corral("push --insecure " + name_).exit_code, 0);
+  std::string manifest = read_file(manifest_path(host(), "tiny"));
+  auto before = blobs();
+  ASSERT_EQ(run_corral("rm " + name_).exit_code, 0);
+
+  SlowProxy proxy(registry_.port(), 4 << 20);  // 4 MB/s
+  std::string via = "127.0.0.1:" + std::to_string(proxy.port());
+  std::string slow_name = via + "/test/tiny:latest";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+    ::execl(CORRAL_BINARY, "corral", "pull", "--insecure", slow_name.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Kill it once a partial file holds some megabytes.
+  int64_t partial_size = 0;
+  fs::path partial;
+  for (int i = 0; i < 300 && partial_size < (3 << 20); ++i) {
+    std::this_thread::sleep_for(20ms);
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(models_ / "blobs", ec))
+      if (e.path().filename().string().ends_with("-partial")) {
+        partial = e.path();
+        partial_size = static_cast<int64_t>(fs::file_size(e.path(), ec));
+      }
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  ASSERT_GE(partial_size, 3 << 20) << "the pull did not get going";
+  std::string model_blob = partial.filename().string().substr(0, 71);
+  int64_t blob_size = static_cast<int64_t>(before.at(model_blob).size());
+  partial_size = static_cast<int64_t>(fs::file_size(partial));  // what the next pull starts from
+  ASSERT_LT(partial_size, blob_size) << "killed too late";
+  EXPECT_FALSE(fs::exists(manifest_path(via, "tiny")));
+
+  std::this_thread::sleep_for(200ms);  // the relay threads notice the closed connections
+  proxy.reset_count();
+  auto again = run_corral("pull --insecure " + slow_name);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  int64_t second = proxy.relayed();
+  std::printf("blob %lld bytes, partial at kill %lld, second pull relayed %lld bytes (all answers)\n",
+              static_cast<long long>(blob_size), static_cast<long long>(partial_size), static_cast<long long>(second));
+  EXPECT_LT(second, blob_size);
+  // Only the rest of the blob, plus the other small blobs, the manifest and the headers.
+  EXPECT_LE(second, blob_size - partial_size + (64 << 10));
+  EXPECT_EQ(read_file(manifest_path(via, "tiny")), manifest);
+  EXPECT_EQ(blobs(), before);
+  EXPECT_EQ(run_corral("verify").exit_code, 0);
+}
+
+}  // namespace
+}  // namespace corral::testing
