@@ -4,6 +4,7 @@
 #include "store/registry.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -188,12 +189,35 @@ class Ticker {
 
 // ---- pull ----
 
-// Appends the blob's bytes to its -partial file, resuming from the file's size.
-Status download_blob(Session& session, const Store& store, const Layer& blob, const RegistryProgressFn& progress) {
+// Opens blobs/sha256-<hex>-partial and takes an exclusive flock on it, so two pulls of one blob
+// take turns: the second finds the blob complete. Retries when the file it locked was renamed or
+// deleted (by the pull that held the lock) in the meantime.
+Result<UniqueFd> open_locked_partial(const fs::path& partial) {
+  for (;;) {
+    int fd = ::open(partial.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return Error::format("{}: cannot open: {}", partial.string(), errno_text(errno));
+    UniqueFd file(fd);
+    while (::flock(fd, LOCK_EX) != 0)
+      if (errno != EINTR) return Error::format("{}: cannot lock: {}", partial.string(), errno_text(errno));
+    struct stat mine {
+    }, named{};
+    if (::fstat(fd, &mine) != 0) return Error::format("{}: {}", partial.string(), errno_text(errno));
+    if (::stat(partial.c_str(), &named) == 0 && named.st_ino == mine.st_ino && named.st_dev == mine.st_dev) return file;
+  }
+}
+
+// Appends the blob's bytes to its -partial file, resuming from the file's size. Returns the
+// locked file (held until the blob is verified), or an empty one when another pull completed
+// the blob meanwhile.
+Result<UniqueFd> download_blob(Session& session, const Store& store, const Layer& blob,
+                               const RegistryProgressFn& progress) {
   fs::path partial = partial_blob_path(store, blob.digest);
-  int fd = ::open(partial.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Error::format("{}: cannot open: {}", partial.string(), errno_text(errno));
-  UniqueFd file(fd);
+  CORRAL_ASSIGN_OR_RETURN(UniqueFd file, open_locked_partial(partial));
+  if (blob_present(store, blob.digest, blob.size)) {
+    ::unlink(partial.c_str());
+    return UniqueFd();
+  }
+  int fd = file.get();
   struct stat st {};
   if (::fstat(fd, &st) != 0) return Error::format("{}: {}", partial.string(), errno_text(errno));
   int64_t offset = st.st_size;
@@ -256,7 +280,7 @@ Status download_blob(Session& session, const Store& store, const Layer& blob, co
   }
   ticker.update(offset, true);
   if (::fsync(fd) != 0) return Error::format("{}: fsync failed: {}", partial.string(), errno_text(errno));
-  return {};
+  return file;
 }
 
 // Hashes a complete -partial file and renames it to the blob's name; a wrong digest deletes it.
@@ -427,17 +451,17 @@ Status pull_model(const Store& store, const ModelName& name, const RegistryOptio
     CORRAL_ASSIGN_OR_RETURN(blob.digest, parse_digest(blob.digest));
   }
 
-  std::vector<Layer> fetched;
+  std::vector<std::pair<Layer, UniqueFd>> fetched;  // each partial file stays locked until verified
   for (const Layer& b : blobs) {
     if (blob_present(store, b.digest, b.size)) {
       emit({"pulling " + short_hex(b.digest), b.digest, b.size, b.size});
       continue;
     }
-    CORRAL_TRY(download_blob(session, store, b, progress));
-    fetched.push_back(b);
+    CORRAL_ASSIGN_OR_RETURN(UniqueFd locked, download_blob(session, store, b, progress));
+    if (locked) fetched.emplace_back(b, std::move(locked));
   }
   emit(status_event("verifying sha256 digest"));
-  for (const Layer& b : fetched) CORRAL_TRY(verify_and_commit(store, b));
+  for (const auto& [b, locked] : fetched) CORRAL_TRY(verify_and_commit(store, b));
   CORRAL_TRY(install_manifest(store, name, manifest, bytes, progress));
   emit(status_event("success"));
   return {};

@@ -128,6 +128,8 @@ class SlowProxy {
   }
   int port() const { return port_; }
   int64_t relayed() const { return relayed_; }
+  // The next answer stream is cut (both directions closed) once it has relayed `bytes`, once.
+  void cut_once_after(int64_t bytes) { cut_after_ = bytes; }
   void reset_count() { relayed_ = 0; }
 
  private:
@@ -151,6 +153,7 @@ class SlowProxy {
   }
   void pump(int from, int to, bool throttle) {
     char buf[16384];
+    int64_t stream_bytes = 0;
     size_t chunk = throttle ? 8192 : sizeof buf;
     while (!quit_) {
       ssize_t n = ::recv(from, buf, chunk, 0);
@@ -158,11 +161,15 @@ class SlowProxy {
       if (::send(to, buf, static_cast<size_t>(n), MSG_NOSIGNAL) != n) break;
       if (throttle) {
         relayed_ += n;
+        if (stream_bytes += n; cut_after_ > 0 && stream_bytes >= cut_after_) {
+          cut_after_ = 0;
+          break;
+        }
         std::this_thread::sleep_for(std::chrono::microseconds(n * 1000000 / rate_));
       }
     }
-    ::shutdown(to, SHUT_WR);
-    ::shutdown(from, SHUT_RD);
+    ::shutdown(to, SHUT_RDWR);
+    ::shutdown(from, SHUT_RDWR);
   }
 
   int target_;
@@ -171,6 +178,7 @@ class SlowProxy {
   int port_ = 0;
   std::atomic<bool> quit_{false};
   std::atomic<int64_t> relayed_{0};
+  std::atomic<int64_t> cut_after_{0};
   std::thread accept_thread_;
   std::vector<std::thread> pumps_;
 };
@@ -353,6 +361,33 @@ TEST_F(RegistryE2eTest, KilledPullResumes) {
   EXPECT_EQ(read_file(manifest_path(via, "tiny")), manifest);
   EXPECT_EQ(blobs(), before);
   EXPECT_EQ(run_corral("verify").exit_code, 0);
+}
+
+TEST_F(RegistryE2eTest, CutConnectionIsRetriedAndConcurrentPullsShareTheBlob) {
+  create(name_, 128, 1024);  // a model blob of about 4 MB
+  ASSERT_EQ(run_corral("push --insecure " + name_).exit_code, 0);
+  std::string manifest = read_file(manifest_path(host(), "tiny"));
+  auto before = blobs();
+  ASSERT_EQ(run_corral("rm " + name_).exit_code, 0);
+
+  SlowProxy proxy(registry_.port(), 64 << 20);
+  std::string via = "127.0.0.1:" + std::to_string(proxy.port()) + "/test/tiny:latest";
+  proxy.cut_once_after(1 << 20);  // the first answer past 1 MB (the model blob) is cut
+  auto pull = run_corral("pull --insecure " + via);
+  ASSERT_EQ(pull.exit_code, 0) << pull.err;
+  EXPECT_NE(pull.err.find("retrying"), std::string::npos) << pull.err;  // the cut happened
+  EXPECT_EQ(blobs(), before);
+  ASSERT_EQ(run_corral("rm " + via).exit_code, 0);
+
+  // Two pulls of the same model at once: one downloads each blob, the other waits for it.
+  std::vector<std::thread> pulls;
+  std::vector<CommandResult> results(2);
+  for (int i = 0; i < 2; ++i) pulls.emplace_back([&, i] { results[i] = run_corral("pull --insecure " + via); });
+  for (auto& t : pulls) t.join();
+  for (const auto& r : results) EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(blobs(), before);
+  EXPECT_EQ(read_file(models_ / "manifests" / ("127.0.0.1:" + std::to_string(proxy.port())) / "test/tiny/latest"),
+            manifest);
 }
 
 }  // namespace
