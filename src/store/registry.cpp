@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -84,6 +85,13 @@ class Session {
                        name_.model);
   }
   const RegistryOptions& options() const { return options_; }
+  // A session for another thread: the same repository and token, its own connection.
+  Session fork() const {
+    Session s(name_, options_, actions_);
+    s.authorization_ = authorization_;
+    s.basic_ = basic_;
+    return s;
+  }
 
   // Sends the request `make()` builds (again for each attempt, so a resumed download can move its
   // Range). Retries transient transport errors and 5xx answers; answers a 401 challenge once.
@@ -206,18 +214,9 @@ Result<UniqueFd> open_locked_partial(const fs::path& partial) {
   }
 }
 
-// Appends the blob's bytes to its -partial file, resuming from the file's size. Returns the
-// locked file (held until the blob is verified), or an empty one when another pull completed
-// the blob meanwhile.
-Result<UniqueFd> download_blob(Session& session, const Store& store, const Layer& blob,
-                               const RegistryProgressFn& progress) {
-  fs::path partial = partial_blob_path(store, blob.digest);
-  CORRAL_ASSIGN_OR_RETURN(UniqueFd file, open_locked_partial(partial));
-  if (blob_present(store, blob.digest, blob.size)) {
-    ::unlink(partial.c_str());
-    return UniqueFd();
-  }
-  int fd = file.get();
+// Appends the blob's bytes to its -partial file with one stream, resuming from the file's size.
+Status download_sequential(Session& session, int fd, const fs::path& partial, const Layer& blob,
+                           const RegistryProgressFn& progress) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return Error::format("{}: {}", partial.string(), errno_text(errno));
   int64_t offset = st.st_size;
@@ -279,7 +278,174 @@ Result<UniqueFd> download_blob(Session& session, const Store& store, const Layer
                            offset, blob.size);
   }
   ticker.update(offset, true);
-  if (::fsync(fd) != 0) return Error::format("{}: fsync failed: {}", partial.string(), errno_text(errno));
+  return {};
+}
+
+// One ranged part of a large blob; its progress is checkpointed to <partial>-<n> as Ollama's
+// {"N","Offset","Size","Completed"} JSON, so a killed pull resumes each part where it stood.
+struct Part {
+  int n = 0;
+  int64_t offset = 0;
+  int64_t size = 0;
+  int64_t completed = 0;
+};
+
+std::vector<Part> plan_parts(int64_t size, int64_t min_part) {
+  int64_t part = std::clamp<int64_t>(size / 16, min_part, min_part * 10);
+  std::vector<Part> parts;
+  for (int64_t off = 0; off < size; off += part)
+    parts.push_back({static_cast<int>(parts.size()), off, std::min(part, size - off), 0});
+  return parts;
+}
+
+fs::path part_path(const fs::path& partial, int n) {
+  return fs::path(partial.string() + "-" + std::to_string(n));
+}
+
+// The completed bytes recorded for `part`, 0 when there is no valid record.
+int64_t recorded_completed(const fs::path& partial, const Part& part) {
+  auto text = read_whole_file(part_path(partial, part.n));
+  if (!text.ok()) return 0;
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object() || j.value("N", -1) != part.n || j.value("Offset", int64_t{-1}) != part.offset ||
+      j.value("Size", int64_t{-1}) != part.size)
+    return 0;
+  return std::clamp<int64_t>(j.value("Completed", int64_t{0}), 0, part.size);
+}
+
+// The data first (fdatasync), then the record that claims it.
+Status checkpoint(int fd, const fs::path& partial, const Part& part) {
+  if (::fdatasync(fd) != 0) return Error::format("{}: fdatasync failed: {}", partial.string(), errno_text(errno));
+  nlohmann::ordered_json j = {
+      {"N", part.n}, {"Offset", part.offset}, {"Size", part.size}, {"Completed", part.completed}};
+  return write_file_atomic(part_path(partial, part.n), j.dump());
+}
+
+// Progress shared by the part threads: one Ticker behind a mutex.
+class SharedTicker {
+ public:
+  SharedTicker(const RegistryProgressFn& fn, const Layer& blob)
+      : ticker_(fn, "pulling " + short_hex(blob.digest), blob.digest, blob.size) {}
+  void add(int64_t bytes, bool force = false) {
+    std::lock_guard lock(mu_);
+    done_ += bytes;
+    ticker_.update(done_, force);
+  }
+
+ private:
+  std::mutex mu_;
+  Ticker ticker_;
+  int64_t done_ = 0;
+};
+
+// Downloads one part with its own connection; `stop` ends it early when another part failed.
+Status download_part(Session& session, int fd, const fs::path& partial, const Layer& blob, Part& part,
+                     SharedTicker& ticker, std::atomic<bool>& stop) {
+  std::string url = session.repo_url() + "/blobs/" + blob.digest;
+  std::string write_error;
+  auto last_checkpoint = std::chrono::steady_clock::now();
+  int short_reads = 0;
+  while (part.completed < part.size) {
+    auto res = session.send([&] {
+      HttpRequest req;
+      req.url = url;
+      req.headers.push_back(
+          fmt::format("Range: bytes={}-{}", part.offset + part.completed, part.offset + part.size - 1));
+      req.on_data = [&](long status, std::string_view chunk) {
+        if (stop || cancelled(session.options())) return false;
+        if (status != 206) {
+          write_error = "the registry ignored the Range header";
+          return false;
+        }
+        if (part.completed + static_cast<int64_t>(chunk.size()) > part.size) {
+          write_error = "the registry sent more than the part's bytes";
+          return false;
+        }
+        while (!chunk.empty()) {
+          ssize_t w = ::pwrite(fd, chunk.data(), chunk.size(), part.offset + part.completed);
+          if (w < 0) {
+            if (errno == EINTR) continue;
+            write_error = errno_text(errno);
+            return false;
+          }
+          chunk.remove_prefix(static_cast<size_t>(w));
+          part.completed += w;
+          ticker.add(w);
+        }
+        if (auto now = std::chrono::steady_clock::now(); now - last_checkpoint > std::chrono::milliseconds(200)) {
+          last_checkpoint = now;
+          if (Status c = checkpoint(fd, partial, part); !c.ok()) {
+            write_error = c.error().to_string();
+            return false;
+          }
+        }
+        return true;
+      };
+      return req;
+    });
+    if (!write_error.empty()) return Error::format("{}: {}", partial.string(), write_error);
+    if (stop) return {};
+    if (!res.ok()) return std::move(res).error().with_context("downloading " + blob.digest);
+    if (res->status == 401 || res->status == 403) return session.unauthorized(*res);
+    if (res->status < 200 || res->status >= 300)
+      return Error::format("downloading {}: {}", blob.digest, registry_message(*res));
+    if (part.completed < part.size && ++short_reads >= session.options().max_attempts)
+      return Error::format("downloading {}: the registry kept ending the transfer early", blob.digest);
+  }
+  return checkpoint(fd, partial, part);
+}
+
+// The parts of a large blob at once, each on its own connection, into the pre-sized -partial file.
+Status download_parts(Session& session, int fd, const fs::path& partial, const Layer& blob, std::vector<Part> parts,
+                      const RegistryProgressFn& progress) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Error::format("{}: {}", partial.string(), errno_text(errno));
+  bool fresh = st.st_size != blob.size;
+  if (fresh && ::ftruncate(fd, blob.size) != 0)  // sparse until the parts fill it
+    return Error::format("{}: cannot size to {} bytes: {}", partial.string(), blob.size, errno_text(errno));
+  SharedTicker ticker(progress, blob);
+  int64_t resumed = 0;
+  for (auto& p : parts) {
+    p.completed = fresh ? 0 : recorded_completed(partial, p);
+    resumed += p.completed;
+  }
+  if (resumed > 0) LOG_INFO("resuming {} at {} of {} bytes ({} parts)", blob.digest, resumed, blob.size, parts.size());
+  ticker.add(resumed, true);
+  std::atomic<bool> stop{false};
+  std::vector<Status> results(parts.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    threads.emplace_back([&, i, s = session.fork()]() mutable {
+      results[i] = download_part(s, fd, partial, blob, parts[i], ticker, stop);
+      if (!results[i].ok()) stop = true;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& r : results)
+    if (!r.ok()) return r;
+  ticker.add(0, true);
+  for (const auto& p : parts) ::unlink(part_path(partial, p.n).c_str());
+  return {};
+}
+
+// Downloads the blob into its -partial file: one stream, or concurrent ranged parts when it is
+// large. Returns the locked file (held until the blob is verified), or an empty one when another
+// pull completed the blob meanwhile.
+Result<UniqueFd> download_blob(Session& session, const Store& store, const Layer& blob,
+                               const RegistryProgressFn& progress) {
+  fs::path partial = partial_blob_path(store, blob.digest);
+  CORRAL_ASSIGN_OR_RETURN(UniqueFd file, open_locked_partial(partial));
+  if (blob_present(store, blob.digest, blob.size)) {
+    ::unlink(partial.c_str());
+    return UniqueFd();
+  }
+  std::vector<Part> parts = plan_parts(blob.size, session.options().min_part_size);
+  if (parts.size() > 1) {
+    CORRAL_TRY(download_parts(session, file.get(), partial, blob, std::move(parts), progress));
+  } else {
+    CORRAL_TRY(download_sequential(session, file.get(), partial, blob, progress));
+  }
+  if (::fsync(file.get()) != 0) return Error::format("{}: fsync failed: {}", partial.string(), errno_text(errno));
   return file;
 }
 
@@ -427,6 +593,8 @@ std::vector<Layer> unique_blobs(const Manifest& m) {
 
 RegistryOptions RegistryOptions::from_env(const Env& env) {
   RegistryOptions o;
+  if (auto size = env.get_int("REGISTRY_MIN_PART_SIZE", o.min_part_size); size.ok() && *size > 0)
+    o.min_part_size = *size;
   if (auto u = env.raw("CORRAL_REGISTRY_USER")) o.username = *u;
   if (auto p = env.raw("CORRAL_REGISTRY_PASSWORD")) o.password = *p;
   return o;

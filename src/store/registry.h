@@ -34,9 +34,14 @@ struct RegistryOptions {
   int max_attempts = 4;                          // per request, for 5xx answers and transient transport errors
   std::chrono::milliseconds first_backoff{250};  // doubled after each failed attempt
   long stall_seconds = 30;                       // no byte for this long = a failed attempt
-  const std::atomic<bool>* cancel = nullptr;     // set to stop between chunks
+  // A blob downloads as up to 16 concurrent ranged parts of size/16 clamped to
+  // [min_part_size, 10 × min_part_size] (Ollama: 100 MB–1 GB); one stream when that is one part.
+  // CORRAL_REGISTRY_MIN_PART_SIZE (bytes) sets it (the tests use small parts).
+  int64_t min_part_size = 100'000'000;
+  const std::atomic<bool>* cancel = nullptr;  // set to stop between chunks
   std::string user_agent = "corral";
-  // Options with credentials from CORRAL_REGISTRY_USER / CORRAL_REGISTRY_PASSWORD.
+  // Options with credentials from CORRAL_REGISTRY_USER / CORRAL_REGISTRY_PASSWORD and the part
+  // size from CORRAL_REGISTRY_MIN_PART_SIZE.
   static RegistryOptions from_env(const Env& env);
 };
 

@@ -206,6 +206,7 @@ class RegistryE2eTest : public ::testing::Test {
     name_ = "127.0.0.1:" + std::to_string(registry_.port()) + "/test/tiny:latest";
   }
   void TearDown() override {
+    unsetenv("CORRAL_REGISTRY_MIN_PART_SIZE");
     unsetenv("CORRAL_HOST");
     unsetenv("CORRAL_MODELS");
   }
@@ -232,6 +233,8 @@ class RegistryE2eTest : public ::testing::Test {
       out[e.path().filename().string()] = read_file(e.path());
     return out;
   }
+
+  void kill_and_resume(int64_t rate, bool parts);
 
   TempDir dir_;
   fs::path models_;
@@ -309,14 +312,35 @@ TEST_F(RegistryE2eTest, CorruptedBlobFailsAndLeavesNothingVisible) {
   EXPECT_FALSE(fs::exists(manifest_path(host(), "tiny")));
 }
 
-TEST_F(RegistryE2eTest, KilledPullResumes) {
-  create(name_, 256, 2048);  // a model blob of about 10 MB
+// What a resumed pull can keep of the blob being downloaded: the -partial file's size (one
+// stream), or the sum of the parts' checkpoint records (-partial-N). The partial file's path too.
+std::pair<int64_t, fs::path> resumable_bytes(const fs::path& blobs_dir, bool parts) {
+  int64_t size = 0, recorded = 0;
+  fs::path partial;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(blobs_dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.ends_with("-partial")) {
+      partial = e.path();
+      size = static_cast<int64_t>(fs::file_size(e.path(), ec));
+    } else if (name.find("-partial-") != std::string::npos) {
+      auto j = nlohmann::json::parse(read_file(e.path()), nullptr, false);
+      if (j.is_object()) recorded += j.value("Completed", int64_t{0});
+    }
+  }
+  return {parts ? recorded : size, partial};
+}
+
+// Pushes a ~15 MB model, pulls it through a relay of `rate` bytes/s per connection, SIGKILLs the
+// pull once 3 MB are kept, pulls again and checks that the second pull moved only the rest.
+void RegistryE2eTest::kill_and_resume(int64_t rate, bool parts) {
+  create(name_, 256, 2048);
   ASSERT_EQ(run_corral("push --insecure " + name_).exit_code, 0);
   std::string manifest = read_file(manifest_path(host(), "tiny"));
   auto before = blobs();
   ASSERT_EQ(run_corral("rm " + name_).exit_code, 0);
 
-  SlowProxy proxy(registry_.port(), 4 << 20);  // 4 MB/s
+  SlowProxy proxy(registry_.port(), rate);
   std::string via = "127.0.0.1:" + std::to_string(proxy.port());
   std::string slow_name = via + "/test/tiny:latest";
   pid_t pid = ::fork();
@@ -327,25 +351,18 @@ TEST_F(RegistryE2eTest, KilledPullResumes) {
     ::execl(CORRAL_BINARY, "corral", "pull", "--insecure", slow_name.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  // Kill it once a partial file holds some megabytes.
-  int64_t partial_size = 0;
-  fs::path partial;
-  for (int i = 0; i < 300 && partial_size < (3 << 20); ++i) {
+  int64_t kept = 0;
+  for (int i = 0; i < 500 && kept < (3 << 20); ++i) {
     std::this_thread::sleep_for(20ms);
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(models_ / "blobs", ec))
-      if (e.path().filename().string().ends_with("-partial")) {
-        partial = e.path();
-        partial_size = static_cast<int64_t>(fs::file_size(e.path(), ec));
-      }
+    kept = resumable_bytes(models_ / "blobs", parts).first;
   }
   ::kill(pid, SIGKILL);
   ::waitpid(pid, nullptr, 0);
-  ASSERT_GE(partial_size, 3 << 20) << "the pull did not get going";
+  auto [at_kill, partial] = resumable_bytes(models_ / "blobs", parts);  // what the next pull starts from
+  ASSERT_GE(at_kill, 3 << 20) << "the pull did not get going";
   std::string model_blob = partial.filename().string().substr(0, 71);
   int64_t blob_size = static_cast<int64_t>(before.at(model_blob).size());
-  partial_size = static_cast<int64_t>(fs::file_size(partial));  // what the next pull starts from
-  ASSERT_LT(partial_size, blob_size) << "killed too late";
+  ASSERT_LT(at_kill, blob_size) << "killed too late";
   EXPECT_FALSE(fs::exists(manifest_path(via, "tiny")));
 
   std::this_thread::sleep_for(200ms);  // the relay threads notice the closed connections
@@ -353,14 +370,24 @@ TEST_F(RegistryE2eTest, KilledPullResumes) {
   auto again = run_corral("pull --insecure " + slow_name);
   ASSERT_EQ(again.exit_code, 0) << again.err;
   int64_t second = proxy.relayed();
-  std::printf("blob %lld bytes, partial at kill %lld, second pull relayed %lld bytes (all answers)\n",
-              static_cast<long long>(blob_size), static_cast<long long>(partial_size), static_cast<long long>(second));
+  std::printf("blob %lld bytes, kept at kill %lld, second pull relayed %lld bytes (all answers)\n",
+              static_cast<long long>(blob_size), static_cast<long long>(at_kill), static_cast<long long>(second));
   EXPECT_LT(second, blob_size);
   // Only the rest of the blob, plus the other small blobs, the manifest and the headers.
-  EXPECT_LE(second, blob_size - partial_size + (64 << 10));
+  EXPECT_LE(second, blob_size - at_kill + (64 << 10));
   EXPECT_EQ(read_file(manifest_path(via, "tiny")), manifest);
   EXPECT_EQ(blobs(), before);
   EXPECT_EQ(run_corral("verify").exit_code, 0);
+}
+
+TEST_F(RegistryE2eTest, KilledPullResumes) {
+  kill_and_resume(4 << 20, false);  // one stream at 4 MB/s
+}
+
+TEST_F(RegistryE2eTest, KilledPullOfPartsResumes) {
+  setenv("CORRAL_REGISTRY_MIN_PART_SIZE", "1048576", 1);  // the ~15 MB blob in 1 MiB parts
+  kill_and_resume(256 << 10, true);                       // 15 connections at 256 KB/s each
+  unsetenv("CORRAL_REGISTRY_MIN_PART_SIZE");
 }
 
 TEST_F(RegistryE2eTest, CutConnectionIsRetriedAndConcurrentPullsShareTheBlob) {
