@@ -76,7 +76,10 @@ void register_rm(CLI::App& app, Action& action) {
   prune->add_flag("--all", *all, "Also files younger than the one-hour grace period");
   prune->footer(
       "Blobs and temporary files younger than an hour are kept (a create may be using them).\n"
-      "Nothing is deleted while a manifest does not parse: run `corral verify` first.");
+      "Nothing is deleted while a manifest does not parse: run `corral verify` first.\n"
+      "Examples:\n"
+      "  corral prune\n"
+      "  corral prune --all        also what a create left behind in the last hour");
   prune->callback([all, &action] { action = [all] { return prune_store(*all); }; });
 }
 
