@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -282,6 +283,9 @@ TEST_F(RegistryE2eTest, UnknownNameAndStoppedRegistryAreOneLineErrors) {
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(missing.err.substr(missing.err.rfind("Error: ")),
             "Error: model 'nosuch:latest' not found in " + host() + "/test\n");
+  auto tls = run_corral("pull " + host() + "/test/nosuch:latest");  // HTTPS to a plain-HTTP registry
+  EXPECT_EQ(tls.exit_code, 1);
+  EXPECT_NE(tls.err.find("Error: TLS error talking to " + host()), std::string::npos) << tls.err;
   registry_.stop();
   auto down = run_corral("pull --insecure " + name_);
   EXPECT_EQ(down.exit_code, 1);
@@ -310,6 +314,36 @@ TEST_F(RegistryE2eTest, CorruptedBlobFailsAndLeavesNothingVisible) {
   EXPECT_FALSE(fs::exists(models_ / "blobs" / ("sha256-" + m)));
   EXPECT_FALSE(fs::exists(models_ / "blobs" / ("sha256-" + m + "-partial")));
   EXPECT_FALSE(fs::exists(manifest_path(host(), "tiny")));
+}
+
+TEST_F(RegistryE2eTest, FullDiskLeavesNothingVisible) {
+  create(name_, 128, 1024);  // a model blob of about 4 MB
+  ASSERT_EQ(run_corral("push --insecure " + name_).exit_code, 0);
+  ASSERT_EQ(run_corral("rm " + name_).exit_code, 0);
+  // A file size limit of 1 MB stands in for a full disk: writes past it fail (EFBIG).
+  fs::path err = dir_ / "full.err";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int out = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{1 << 20, 1 << 20};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    ::execl(CORRAL_BINARY, "corral", "pull", "--insecure", name_.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(read_file(err).find("-partial: write failed: File too large"), std::string::npos) << read_file(err);
+  EXPECT_FALSE(fs::exists(manifest_path(host(), "tiny")));
+  for (const auto& [name, bytes] : blobs())  // only small blobs and the partial file
+    EXPECT_TRUE(name.ends_with("-partial") || bytes.size() < (1u << 20)) << name;
+  auto again = run_corral("pull --insecure " + name_);  // with room again it completes
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(run_corral("verify").exit_code, 0);
 }
 
 // What a resumed pull can keep of the blob being downloaded: the -partial file's size (one
