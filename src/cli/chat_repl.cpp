@@ -50,7 +50,9 @@ namespace {
 
 constexpr std::string_view kTripleQuote = R"(""")";
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
 bool cut_prefix(std::string& s, std::string_view prefix) {
   if (!starts_with(s, prefix)) return false;
   s.erase(0, prefix.size());
@@ -328,10 +330,14 @@ ChatRepl::Step ChatRepl::handle_command(const std::string& line) {
     show_command(args);
   } else if (verb == "/?" || verb == "/help") {
     const std::string topic = args.size() > 1 ? args[1] : "";
-    if (topic == "set" || topic == "/set") print_usage_set();
-    else if (topic == "show" || topic == "/show") print_usage_show();
-    else if (topic == "shortcut" || topic == "shortcuts") print_usage_shortcuts();
-    else print_usage();
+    if (topic == "set" || topic == "/set")
+      print_usage_set();
+    else if (topic == "show" || topic == "/show")
+      print_usage_show();
+    else if (topic == "shortcut" || topic == "shortcuts")
+      print_usage_shortcuts();
+    else
+      print_usage();
   } else {
     fmt::print("Unknown command '{}'. Type /? for help\n", verb);
   }
@@ -343,8 +349,10 @@ void ChatRepl::set_system(const std::string& text) {
   system_ = text;
   json message{{"role", "system"}, {"content", text}};
   // A new system message replaces the one at the end of the history (a /set system just before).
-  if (!messages_.empty() && messages_.back().value("role", "") == "system") messages_.back() = message;
-  else messages_.push_back(message);
+  if (!messages_.empty() && messages_.back().value("role", "") == "system")
+    messages_.back() = message;
+  else
+    messages_.push_back(message);
   fmt::print("Set system message.\n");
 }
 
@@ -369,8 +377,10 @@ void ChatRepl::set_command(const std::vector<std::string>& args, const std::stri
     fmt::print("Set 'quiet' mode.\n");
   } else if (what == "think") {
     o_.think = args.size() > 2 ? args[2] : "true";
-    if (args.size() > 2) fmt::print("Set 'think' mode to '{}'.\n", args[2]);
-    else fmt::print("Set 'think' mode.\n");
+    if (args.size() > 2)
+      fmt::print("Set 'think' mode to '{}'.\n", args[2]);
+    else
+      fmt::print("Set 'think' mode.\n");
   } else if (what == "nothink") {
     o_.think = "false";
     fmt::print("Set 'nothink' mode.\n");
@@ -446,13 +456,16 @@ void ChatRepl::show_command(const std::vector<std::string>& args) {
     fmt::print("\n");
     if (!parameters_.empty()) {
       fmt::print("User defined parameters:\n");
-      for (const auto& [k, v] : parameters_.items()) fmt::print("  {:<30} {}\n", k, v.is_string() ? v.get<std::string>() : v.dump());
+      for (const auto& [k, v] : parameters_.items())
+        fmt::print("  {:<30} {}\n", k, v.is_string() ? v.get<std::string>() : v.dump());
       fmt::print("\n");
     }
   } else if (what == "system") {
     const std::string system = !system_.empty() ? system_ : text("system");
-    if (system.empty()) fmt::print("No system message was specified for this model.\n");
-    else fmt::print("{}\n\n", system);
+    if (system.empty())
+      fmt::print("No system message was specified for this model.\n");
+    else
+      fmt::print("{}\n\n", system);
   } else if (what == "template") {
     const std::string tmpl = text("template");
     fmt::print("{}\n", tmpl.empty() ? "No prompt template was specified for this model." : tmpl);
@@ -472,8 +485,10 @@ void ChatRepl::load_command(const std::vector<std::string>& args) {
   fmt::print("Loading model '{}'\n", o_.model);
   std::fflush(stdout);
   if (auto s = load_model(); !s.ok()) {
-    if (client_.last_status() == 404) fmt::print("Couldn't find model '{}'\n", o_.model);
-    else fmt::print("error: {}\n", s.error().to_string());
+    if (client_.last_status() == 404)
+      fmt::print("Couldn't find model '{}'\n", o_.model);
+    else
+      fmt::print("error: {}\n", s.error().to_string());
     o_.model = previous;
     messages_ = previous_messages;
   }
@@ -505,8 +520,10 @@ void ChatRepl::send_message(std::string content) {
   if (!parameters_.empty()) request["options"] = parameters_;
   if (!o_.format.empty()) request["format"] = o_.format;
   if (!o_.keepalive.empty()) request["keep_alive"] = o_.keepalive;
-  if (o_.think == "true" || o_.think == "false") request["think"] = o_.think == "true";
-  else if (!o_.think.empty()) request["think"] = o_.think;
+  if (o_.think == "true" || o_.think == "false")
+    request["think"] = o_.think == "true";
+  else if (!o_.think.empty())
+    request["think"] = o_.think;
 
   WordWrapper wrap(o_.wordwrap ? terminal_width() - 1 : 0, [](std::string_view s) { fmt::print("{}", s); });
   std::string answer;

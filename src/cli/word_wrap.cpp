@@ -6,8 +6,7 @@
 
 namespace corral::cli {
 
-WordWrapper::WordWrapper(int width, std::function<void(std::string_view)> out)
-    : width_(width), out_(std::move(out)) {}
+WordWrapper::WordWrapper(int width, std::function<void(std::string_view)> out) : width_(width), out_(std::move(out)) {}
 
 void WordWrapper::emit(std::string_view text, size_t columns) {
   out_(text);

@@ -1,13 +1,12 @@
 // `corral run`, `ps` and `stop` against a real `corral serve` child on 127.0.0.1:0 with a
 // temporary store holding a tiny synthetic model (testing/tiny_model.h, no fixtures needed).
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <fstream>
 #include <regex>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "testing/testing.h"
 #include "testing/tiny_model.h"
@@ -66,7 +65,8 @@ TEST_F(ClientCommandsTest, RunPsStop) {
 
   auto ps = run_corral("ps");
   ASSERT_EQ(ps.exit_code, 0) << ps.err;
-  EXPECT_TRUE(std::regex_search(ps.out, std::regex(R"(^NAME\s+ID\s+SIZE\s+PROCESSOR\s+CONTEXT\s+UNTIL +\n)"))) << ps.out;
+  EXPECT_TRUE(std::regex_search(ps.out, std::regex(R"(^NAME\s+ID\s+SIZE\s+PROCESSOR\s+CONTEXT\s+UNTIL +\n)")))
+      << ps.out;
   EXPECT_TRUE(std::regex_search(
       ps.out,
       std::regex(R"(\ntiny:latest\s+[0-9a-f]{12}\s+\d+(\.\d)? [KMG]?B\s+100% CPU\s+256\s+4 minutes from now    \n)")))
@@ -152,8 +152,9 @@ TEST(ClientCommandsNoServer, ExitOneWithTheCommandToRun) {
   }
   auto version = run_corral("-v");
   EXPECT_EQ(version.exit_code, 0);
-  EXPECT_TRUE(std::regex_match(version.out, std::regex("Warning: could not connect to a running corral server at "
-                                                       "127\\.0\\.0\\.1:1\nWarning: client version is \\d+\\.\\d+\\.\\d+\n")))
+  EXPECT_TRUE(
+      std::regex_match(version.out, std::regex("Warning: could not connect to a running corral server at "
+                                               "127\\.0\\.0\\.1:1\nWarning: client version is \\d+\\.\\d+\\.\\d+\n")))
       << version.out;
   auto interactive_missing = run_corral("run tiny --nowordwrap </dev/null");  // stdin not a terminal
   EXPECT_EQ(interactive_missing.exit_code, 1);

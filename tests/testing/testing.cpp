@@ -57,7 +57,9 @@ CommandResult run_corral(const std::string& args) {
   return r;
 }
 
-ServeChild::~ServeChild() { stop(); }
+ServeChild::~ServeChild() {
+  stop();
+}
 
 bool ServeChild::start(const std::filesystem::path& log) {
   const std::string log_path = log.string();

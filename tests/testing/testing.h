@@ -1,9 +1,9 @@
 // Shared test helpers: fixture paths, temporary directories, running the corral binary.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <sys/types.h>
+
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <string>
