@@ -24,8 +24,8 @@ void register_rm(CLI::App& app, Action& action);  // rm and prune
 void register_fit(CLI::App& app, Action& action);
 void register_runner(CLI::App& app, Action& action);  // hidden: the child of serve
 void register_serve(CLI::App& app, Action& action);
-void register_ps(CLI::App& app, Action& action);   // ps and stop: clients of the server
-void register_run(CLI::App& app, Action& action);  // client of the server
+void register_ps(CLI::App& app, Action& action);      // ps and stop: clients of the server
+void register_run(CLI::App& app, Action& action);     // client of the server
 void register_doctor(CLI::App& app, Action& action);  // store, devices and server health
 void register_pull(CLI::App& app, Action& action);    // registry client, through the server API
 void register_push(CLI::App& app, Action& action);
