@@ -158,6 +158,11 @@ class Session {
     req.stall_seconds = options_.stall_seconds;
     auto res = http_.perform(req);
     if (!res.ok()) return std::move(res).error().with_context("getting a registry token");
+    if (res->status == 401 || res->status == 403)
+      return Error::format("unauthorized: the token service {} refused {}", c.param("realm"),
+                           options_.username.empty() ? "an anonymous request; set CORRAL_REGISTRY_USER and "
+                                                       "CORRAL_REGISTRY_PASSWORD"
+                                                     : "the credentials of " + options_.username);
     if (res->status != 200)
       return Error::format("getting a registry token from {}: {}", c.param("realm"), registry_message(*res));
     auto j = nlohmann::json::parse(res->body, nullptr, false);
