@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/sha256.h"
 #include "store/http.h"
 #include "testing/testing.h"
 #include "testing/tiny_model.h"
@@ -184,6 +185,10 @@ class SlowProxy {
   std::vector<std::thread> pumps_;
 };
 
+std::string hex_of(const std::string& bytes) {
+  return Sha256::hex_of(std::as_bytes(std::span(bytes.data(), bytes.size())));
+}
+
 // The hex digest of the manifest's model layer.
 std::string model_layer_hex(const std::string& manifest) {
   auto j = nlohmann::json::parse(manifest);
@@ -213,13 +218,14 @@ class RegistryE2eTest : public ::testing::Test {
   }
 
   // Creates `name` from a tiny GGUF (bigger with `n_embd`), with a system prompt layer.
-  void create(const std::string& name, int64_t n_embd = 32, int64_t n_ff = 64) {
+  void create(const std::string& name, int64_t n_embd = 32, int64_t n_ff = 64,
+              const std::string& system = "Be brief.") {
     fs::create_directories(dir_ / "src");
     TinyModel m;
     m.n_embd = n_embd;
     m.n_ff = n_ff;
     write_tiny_model(dir_ / "src" / "tiny.gguf", m);
-    std::ofstream(dir_ / "src" / "Modelfile") << "FROM ./tiny.gguf\nSYSTEM Be brief.\nPARAMETER num_predict 3\n";
+    std::ofstream(dir_ / "src" / "Modelfile") << "FROM ./tiny.gguf\nSYSTEM " << system << "\nPARAMETER num_predict 3\n";
     auto r = run_corral("create '" + name + "' -f " + quoted(dir_ / "src" / "Modelfile"));
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
@@ -276,6 +282,23 @@ TEST_F(RegistryE2eTest, PushRemovePullIsByteIdentical) {
   setenv("CORRAL_HOST", "127.0.0.1:1", 1);
   EXPECT_EQ(run.exit_code, 0) << run.err << read_file(dir_ / "serve.log");
   EXPECT_FALSE(run.out.empty());
+}
+
+TEST_F(RegistryE2eTest, PullOverAnOlderVersionRemovesItsUnusedLayers) {
+  auto system_blob = [&](const std::string& text) { return "sha256-" + hex_of(text); };
+  create(name_, 32, 64, "Version two.");
+  ASSERT_EQ(run_corral("push --insecure " + name_).exit_code, 0);
+  std::string manifest = read_file(manifest_path(host(), "tiny"));
+  create(name_, 32, 64, "Version one.");  // the local copy is older than the registry's
+  ASSERT_TRUE(blobs().count(system_blob("Version one.")));
+  auto pull = run_corral("pull --insecure " + name_);
+  ASSERT_EQ(pull.exit_code, 0) << pull.err;
+  EXPECT_NE(pull.err.find("removing any unused layers"), std::string::npos) << pull.err;
+  EXPECT_EQ(read_file(manifest_path(host(), "tiny")), manifest);
+  auto now = blobs();
+  EXPECT_FALSE(now.count(system_blob("Version one.")));
+  EXPECT_TRUE(now.count(system_blob("Version two.")));
+  EXPECT_EQ(now.size(), 4u);
 }
 
 TEST_F(RegistryE2eTest, UnknownNameAndStoppedRegistryAreOneLineErrors) {
