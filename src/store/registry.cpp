@@ -34,7 +34,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kOciManifestType = "application/vnd.oci.image.manifest.v1+json";
-constexpr int64_t kUploadChunk = 64ll << 20;  // PATCH size for large blobs
 constexpr size_t kMaxManifestBytes = 8 << 20;
 constexpr auto kProgressEvery = std::chrono::milliseconds(100);
 
@@ -535,7 +534,7 @@ Status upload_blob(Session& session, const Store& store, const Layer& blob, cons
   if (fd < 0) return Error::format("{}: cannot open: {}", path.string(), errno_text(errno));
   UniqueFd file(fd);
   for (int64_t begin = 0; begin < blob.size;) {
-    int64_t size = std::min(kUploadChunk, blob.size - begin);
+    int64_t size = std::min(session.options().upload_chunk, blob.size - begin);
     int64_t pos = begin;
     CORRAL_ASSIGN_OR_RETURN(HttpResponse res, session.send([&] {
       pos = begin;
@@ -600,6 +599,8 @@ RegistryOptions RegistryOptions::from_env(const Env& env) {
   RegistryOptions o;
   if (auto size = env.get_int("REGISTRY_MIN_PART_SIZE", o.min_part_size); size.ok() && *size > 0)
     o.min_part_size = *size;
+  if (auto chunk = env.get_int("REGISTRY_UPLOAD_CHUNK", o.upload_chunk); chunk.ok() && *chunk > 0)
+    o.upload_chunk = *chunk;
   if (auto u = env.raw("CORRAL_REGISTRY_USER")) o.username = *u;
   if (auto p = env.raw("CORRAL_REGISTRY_PASSWORD")) o.password = *p;
   return o;

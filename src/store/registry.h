@@ -38,10 +38,12 @@ struct RegistryOptions {
   // [min_part_size, 10 × min_part_size] (Ollama: 100 MB–1 GB); one stream when that is one part.
   // CORRAL_REGISTRY_MIN_PART_SIZE (bytes) sets it (the tests use small parts).
   int64_t min_part_size = 100'000'000;
+  // Bytes per PATCH of a push (CORRAL_REGISTRY_UPLOAD_CHUNK for tests).
+  int64_t upload_chunk = 64ll << 20;
   const std::atomic<bool>* cancel = nullptr;  // set to stop between chunks
   std::string user_agent = "corral";
   // Options with credentials from CORRAL_REGISTRY_USER / CORRAL_REGISTRY_PASSWORD and the part
-  // size from CORRAL_REGISTRY_MIN_PART_SIZE.
+  // size from CORRAL_REGISTRY_MIN_PART_SIZE, the PATCH size from CORRAL_REGISTRY_UPLOAD_CHUNK.
   static RegistryOptions from_env(const Env& env);
 };
 

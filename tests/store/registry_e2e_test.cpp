@@ -213,6 +213,7 @@ class RegistryE2eTest : public ::testing::Test {
   }
   void TearDown() override {
     unsetenv("CORRAL_REGISTRY_MIN_PART_SIZE");
+    unsetenv("CORRAL_REGISTRY_UPLOAD_CHUNK");
     unsetenv("CORRAL_HOST");
     unsetenv("CORRAL_MODELS");
   }
@@ -392,7 +393,10 @@ std::pair<int64_t, fs::path> resumable_bytes(const fs::path& blobs_dir, bool par
 // pull once 3 MB are kept, pulls again and checks that the second pull moved only the rest.
 void RegistryE2eTest::kill_and_resume(int64_t rate, bool parts) {
   create(name_, 256, 2048);
-  ASSERT_EQ(run_corral("push --insecure " + name_).exit_code, 0);
+  setenv("CORRAL_REGISTRY_UPLOAD_CHUNK", "4000000", 1);  // the push PATCHes the model in 4 chunks
+  auto push = run_corral("push --insecure " + name_);
+  unsetenv("CORRAL_REGISTRY_UPLOAD_CHUNK");
+  ASSERT_EQ(push.exit_code, 0) << push.err;
   std::string manifest = read_file(manifest_path(host(), "tiny"));
   auto before = blobs();
   ASSERT_EQ(run_corral("rm " + name_).exit_code, 0);
