@@ -234,14 +234,25 @@ class RegistryE2eTest : public ::testing::Test {
     return models_ / "manifests" / host / "test" / model / "latest";
   }
   std::string host() const { return "127.0.0.1:" + std::to_string(registry_.port()); }
-  // Every blob file name and its bytes.
+  // Every complete blob's file name and the SHA-256 of its bytes (stray temporary files, which
+  // an interrupted pull may leave for prune, are not blobs).
   std::map<std::string, std::string> blobs() const {
     std::map<std::string, std::string> out;
-    for (const auto& e : fs::directory_iterator(models_ / "blobs"))
-      out[e.path().filename().string()] = read_file(e.path());
+    for (const auto& e : fs::directory_iterator(models_ / "blobs")) {
+      std::string name = e.path().filename().string();
+      if (name.size() == 71 && name.starts_with("sha256-")) out[name] = hex_of(read_file(e.path()));
+    }
     return out;
   }
-
+  // Partial downloads and their part records (not temporary files).
+  std::vector<std::string> partials() const {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(models_ / "blobs")) {
+      std::string name = e.path().filename().string();
+      if (name.starts_with("sha256-") && name.find("-partial") != std::string::npos) out.push_back(name);
+    }
+    return out;
+  }
   void kill_and_resume(int64_t rate, bool parts);
 
   TempDir dir_;
@@ -357,14 +368,15 @@ TEST_F(RegistryE2eTest, FullDiskLeavesNothingVisible) {
     ::execl(CORRAL_BINARY, "corral", "pull", "--insecure", name_.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
+  ASSERT_GT(pid, 0);
   int status = 0;
   ::waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1);
   EXPECT_NE(read_file(err).find("-partial: write failed: File too large"), std::string::npos) << read_file(err);
   EXPECT_FALSE(fs::exists(manifest_path(host(), "tiny")));
-  for (const auto& [name, bytes] : blobs())  // only small blobs and the partial file
-    EXPECT_TRUE(name.ends_with("-partial") || bytes.size() < (1u << 20)) << name;
+  for (const auto& [name, hex] : blobs())  // only the small blobs got their names
+    EXPECT_LT(fs::file_size(models_ / "blobs" / name), 1u << 20) << name;
   auto again = run_corral("pull --insecure " + name_);  // with room again it completes
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(run_corral("verify").exit_code, 0);
@@ -381,7 +393,9 @@ std::pair<int64_t, fs::path> resumable_bytes(const fs::path& blobs_dir, bool par
     if (name.ends_with("-partial")) {
       partial = e.path();
       size = static_cast<int64_t>(fs::file_size(e.path(), ec));
-    } else if (name.find("-partial-") != std::string::npos) {
+    } else if (size_t at = name.find("-partial-"); at != std::string::npos && name.starts_with("sha256-") &&
+                                                   name.find_first_not_of("0123456789", at + 9) == std::string::npos) {
+      // a record "<partial>-N" (not a temporary file of an interrupted record write)
       auto j = nlohmann::json::parse(read_file(e.path()), nullptr, false);
       if (j.is_object()) recorded += j.value("Completed", int64_t{0});
     }
@@ -399,6 +413,8 @@ void RegistryE2eTest::kill_and_resume(int64_t rate, bool parts) {
   ASSERT_EQ(push.exit_code, 0) << push.err;
   std::string manifest = read_file(manifest_path(host(), "tiny"));
   auto before = blobs();
+  std::string model_blob = "sha256-" + model_layer_hex(manifest);
+  auto blob_size = static_cast<int64_t>(fs::file_size(models_ / "blobs" / model_blob));
   ASSERT_EQ(run_corral("rm " + name_).exit_code, 0);
 
   SlowProxy proxy(registry_.port(), rate);
@@ -412,6 +428,7 @@ void RegistryE2eTest::kill_and_resume(int64_t rate, bool parts) {
     ::execl(CORRAL_BINARY, "corral", "pull", "--insecure", slow_name.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
+  ASSERT_GT(pid, 0);
   int64_t kept = 0;
   for (int i = 0; i < 500 && kept < (3 << 20); ++i) {
     std::this_thread::sleep_for(20ms);
@@ -421,8 +438,7 @@ void RegistryE2eTest::kill_and_resume(int64_t rate, bool parts) {
   ::waitpid(pid, nullptr, 0);
   auto [at_kill, partial] = resumable_bytes(models_ / "blobs", parts);  // what the next pull starts from
   ASSERT_GE(at_kill, 3 << 20) << "the pull did not get going";
-  std::string model_blob = partial.filename().string().substr(0, 71);
-  int64_t blob_size = static_cast<int64_t>(before.at(model_blob).size());
+  EXPECT_EQ(partial.filename().string(), model_blob + "-partial");
   ASSERT_LT(at_kill, blob_size) << "killed too late";
   EXPECT_FALSE(fs::exists(manifest_path(via, "tiny")));
 
@@ -438,6 +454,7 @@ void RegistryE2eTest::kill_and_resume(int64_t rate, bool parts) {
   EXPECT_LE(second, blob_size - at_kill + (64 << 10));
   EXPECT_EQ(read_file(manifest_path(via, "tiny")), manifest);
   EXPECT_EQ(blobs(), before);
+  EXPECT_TRUE(partials().empty());
   EXPECT_EQ(run_corral("verify").exit_code, 0);
 }
 
