@@ -429,6 +429,11 @@ Status download_parts(Session& session, int fd, const fs::path& partial, const L
     if (!r.ok()) return r;
   ticker.add(0, true);
   for (const auto& p : parts) ::unlink(part_path(partial, p.n).c_str());
+  // Temporary record files a killed pull left behind (".<partial>-N.tmp-XXXXXX").
+  std::string stray = "." + partial.filename().string() + "-";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(partial.parent_path(), ec))
+    if (e.path().filename().string().starts_with(stray)) ::unlink(e.path().c_str());
   return {};
 }
 

@@ -455,6 +455,8 @@ void RegistryE2eTest::kill_and_resume(int64_t rate, bool parts) {
   EXPECT_EQ(read_file(manifest_path(via, "tiny")), manifest);
   EXPECT_EQ(blobs(), before);
   EXPECT_TRUE(partials().empty());
+  for (const auto& e : fs::directory_iterator(models_ / "blobs"))  // nor a temporary record file
+    EXPECT_EQ(e.path().filename().string().find("-partial-"), std::string::npos) << e.path();
   EXPECT_EQ(run_corral("verify").exit_code, 0);
 }
 
