@@ -104,7 +104,7 @@ class Registry {
 };
 
 // A TCP relay to `target_port` that passes the registry's answers on at `bytes_per_second` and
-// counts them.
+// counts them; it can cut an answer stream, or flip one of its bytes.
 class SlowProxy {
  public:
   SlowProxy(int target_port, int64_t bytes_per_second) : target_(target_port), rate_(bytes_per_second) {
@@ -132,6 +132,8 @@ class SlowProxy {
   int64_t relayed() const { return relayed_; }
   // The next answer stream is cut (both directions closed) once it has relayed `bytes`, once.
   void cut_once_after(int64_t bytes) { cut_after_ = bytes; }
+  // The byte at `offset` of the next answer stream that gets that far is flipped, once.
+  void flip_once_at(int64_t offset) { flip_at_ = offset; }
   void reset_count() { relayed_ = 0; }
 
  private:
@@ -160,6 +162,9 @@ class SlowProxy {
     while (!quit_) {
       ssize_t n = ::recv(from, buf, chunk, 0);
       if (n <= 0) break;
+      if (int64_t at = flip_at_;
+          throttle && at > 0 && stream_bytes <= at && at < stream_bytes + n && flip_at_.compare_exchange_strong(at, 0))
+        buf[at - stream_bytes] ^= 0x40;
       if (::send(to, buf, static_cast<size_t>(n), MSG_NOSIGNAL) != n) break;
       if (throttle) {
         relayed_ += n;
@@ -181,6 +186,7 @@ class SlowProxy {
   std::atomic<bool> quit_{false};
   std::atomic<int64_t> relayed_{0};
   std::atomic<int64_t> cut_after_{0};
+  std::atomic<int64_t> flip_at_{0};
   std::thread accept_thread_;
   std::vector<std::thread> pumps_;
 };
@@ -349,6 +355,31 @@ TEST_F(RegistryE2eTest, CorruptedBlobFailsAndLeavesNothingVisible) {
   EXPECT_FALSE(fs::exists(models_ / "blobs" / ("sha256-" + m)));
   EXPECT_FALSE(fs::exists(models_ / "blobs" / ("sha256-" + m + "-partial")));
   EXPECT_FALSE(fs::exists(manifest_path(host(), "tiny")));
+}
+
+// The same through a relay that flips one byte of the model blob on its way (the registry's copy
+// is sound): the digest check catches it, and nothing of it becomes visible.
+TEST_F(RegistryE2eTest, BlobCorruptedInTransitFailsAndLeavesNothingVisible) {
+  create(name_);
+  ASSERT_EQ(run_corral("push --insecure " + name_).exit_code, 0);
+  auto m = model_layer_hex(read_file(manifest_path(host(), "tiny")));
+  const auto model_size = static_cast<int64_t>(fs::file_size(models_ / "blobs" / ("sha256-" + m)));
+  ASSERT_GT(model_size, 120000);  // the flipped byte lands in the model blob, whatever the order
+  ASSERT_EQ(run_corral("rm " + name_).exit_code, 0);
+
+  SlowProxy proxy(registry_.port(), int64_t{1} << 30);
+  proxy.flip_once_at(100000);
+  const std::string via = "127.0.0.1:" + std::to_string(proxy.port());
+  auto pull = run_corral("pull --insecure " + via + "/test/tiny:latest");
+  EXPECT_EQ(pull.exit_code, 1);
+  EXPECT_NE(pull.err.find("Error: downloaded blob sha256-" + m + " has the wrong digest; it was deleted, pull again"),
+            std::string::npos)
+      << pull.err;
+  EXPECT_FALSE(fs::exists(models_ / "blobs" / ("sha256-" + m)));
+  EXPECT_FALSE(fs::exists(models_ / "blobs" / ("sha256-" + m + "-partial")));
+  EXPECT_FALSE(fs::exists(manifest_path(via, "tiny")));
+  // The registry itself was never damaged: a pull straight from it succeeds.
+  EXPECT_EQ(run_corral("pull --insecure " + name_).exit_code, 0);
 }
 
 TEST_F(RegistryE2eTest, FullDiskLeavesNothingVisible) {
