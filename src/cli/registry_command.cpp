@@ -10,6 +10,7 @@
 #include "cli/api_session.h"
 #include "cli/command.h"
 #include "cli/progress.h"
+#include "cli/registry_transfer.h"
 #include "cli/store_util.h"
 
 namespace corral::cli {
@@ -20,25 +21,12 @@ struct RegistryArgs {
   bool insecure = false;
 };
 
-bool show_event(const nlohmann::json& j, Progress& progress) {
-  std::string status = j.value("status", "");
-  if (j.contains("digest") && j.contains("total")) {
-    progress.bar(status, j.value("completed", uint64_t{0}), j.value("total", uint64_t{0}));
-  } else if (!status.empty()) {
-    progress.status(status);
-  }
-  return true;
-}
-
 int transfer(const char* route, const RegistryArgs& args) {
   if (!parse_model_name(args.name)) return kExitError;
-  Progress progress;
   Status st = [&]() -> Status {
     CORRAL_ASSIGN_OR_RETURN(auto session, ApiSession::open(Env()));
-    nlohmann::json body = {{"model", args.name}, {"insecure", args.insecure}, {"stream", true}};
-    return session->client().post_stream(route, body, [&](const nlohmann::json& j) { return show_event(j, progress); });
+    return registry_transfer(session->client(), route, args.name, args.insecure);
   }();
-  progress.stop();
   if (!st.ok()) {
     fmt::print(stderr, "Error: {}\n", st.error().to_string());
     return kExitError;
@@ -52,6 +40,22 @@ void add_common(CLI::App* cmd, RegistryArgs& args) {
 }
 
 }  // namespace
+
+Status registry_transfer(ApiClient& client, const std::string& route, const std::string& model, bool insecure) {
+  Progress progress;
+  nlohmann::json body = {{"model", model}, {"insecure", insecure}, {"stream", true}};
+  Status st = client.post_stream(route, body, [&](const nlohmann::json& j) {
+    std::string status = j.value("status", "");
+    if (j.contains("digest") && j.contains("total")) {
+      progress.bar(status, j.value("completed", uint64_t{0}), j.value("total", uint64_t{0}));
+    } else if (!status.empty()) {
+      progress.status(status);
+    }
+    return true;
+  });
+  progress.stop();
+  return st;
+}
 
 void register_pull(CLI::App& app, Action& action) {
   auto args = std::make_shared<RegistryArgs>();

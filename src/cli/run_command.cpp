@@ -13,6 +13,7 @@
 #include "cli/api_client.h"
 #include "cli/chat_repl.h"
 #include "cli/command.h"
+#include "cli/registry_transfer.h"
 #include "cli/word_wrap.h"
 #include "sched/keep_alive.h"
 
@@ -28,6 +29,7 @@ struct RunOptions {
   std::string keepalive;
   std::string format;
   bool nowordwrap = false;
+  bool insecure = false;         // pull a missing model over plain HTTP
   std::optional<bool> truncate;  // embedding models: cut the input at the context length
   int dimensions = 0;            // embedding models: fewer dimensions (0 = all)
 };
@@ -99,10 +101,13 @@ int run(const RunOptions& o) {
   }
   ApiClient client = ApiClient::from_env(Env());
   auto show = client.post_json("/api/show", json{{"model", o.model}});
-  if (!show.ok()) {
-    if (client.last_status() == 404) return fail(fmt::format("model '{}' not found", o.model));
-    return fail(show.error().to_string());
+  if (!show.ok() && client.last_status() == 404) {
+    // As `ollama run`: a model the store lacks is pulled first.
+    if (auto pulled = registry_transfer(client, "/api/pull", o.model, o.insecure); !pulled.ok())
+      return fail(pulled.error().to_string());
+    show = client.post_json("/api/show", json{{"model", o.model}});
   }
+  if (!show.ok()) return fail(show.error().to_string());
   const json capabilities = show->value("capabilities", json::array());
   const bool embedding_only = std::find(capabilities.begin(), capabilities.end(), "embedding") != capabilities.end() &&
                               std::find(capabilities.begin(), capabilities.end(), "completion") == capabilities.end();
@@ -134,11 +139,13 @@ void register_run(CLI::App& app, Action& action) {
   cmd->add_option("--keepalive", o->keepalive, "How long the model stays loaded afterwards (5m, 1h, 0, -1)");
   cmd->add_option("--format", o->format, "Response format (json)");
   cmd->add_flag("--nowordwrap", o->nowordwrap, "Do not wrap answers at word boundaries on a terminal");
+  cmd->add_flag("--insecure", o->insecure, "Pull a missing model over plain HTTP (a local or test registry)");
   cmd->add_option("--truncate", o->truncate, "Embedding models: cut the input at the context length (true/false)");
   cmd->add_option("--dimensions", o->dimensions, "Embedding models: the number of dimensions to return");
   cmd->footer(
       "Talks to `corral serve` at CORRAL_HOST / OLLAMA_HOST (127.0.0.1:11434). When no server\n"
       "answers, run does not start one: it tells you to run `corral serve` and exits with 1.\n"
+      "A model the store does not have is pulled first, as `corral pull` would.\n"
       "Standard input, when it is not a terminal, is put before the prompt arguments.\n"
       "An embedding model prints the input's embedding as a JSON array.\n"
       "Without a prompt, on a terminal, run starts the interactive chat: type /? for its commands\n"

@@ -102,9 +102,11 @@ TEST_F(ClientCommandsTest, RunPsStop) {
   auto missing = run_corral("stop nope");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(missing.err, "Error: couldn't find model \"nope\" to stop\n");
-  auto run_missing = run_corral("run nope hi");
+  // A model the store lacks is pulled first: here from a registry that is not there.
+  auto run_missing = run_corral("run --insecure 127.0.0.1:1/test/nope hi");
   EXPECT_EQ(run_missing.exit_code, 1);
-  EXPECT_EQ(run_missing.err, "Error: model 'nope' not found\n");
+  EXPECT_NE(run_missing.err.find("pulling manifest"), std::string::npos) << run_missing.err;
+  EXPECT_NE(run_missing.err.find("Error: cannot connect to 127.0.0.1:1"), std::string::npos) << run_missing.err;
   auto json_format = run_corral("run tiny hi --format json");
   EXPECT_EQ(json_format.exit_code, 1);
   EXPECT_EQ(json_format.err.rfind("Error: ", 0), 0u) << json_format.err;

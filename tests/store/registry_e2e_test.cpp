@@ -297,9 +297,18 @@ TEST_F(RegistryE2eTest, PushRemovePullIsByteIdentical) {
   ASSERT_TRUE(server.start(dir_ / "serve.log")) << read_file(dir_ / "serve.log");
   setenv("CORRAL_HOST", server.address().c_str(), 1);
   auto run = run_corral("run " + name_ + " hello </dev/null");
-  setenv("CORRAL_HOST", "127.0.0.1:1", 1);
   EXPECT_EQ(run.exit_code, 0) << run.err << read_file(dir_ / "serve.log");
   EXPECT_FALSE(run.out.empty());
+
+  // `run` of a model the store lacks pulls it first, as `ollama run` does.
+  ASSERT_EQ(run_corral("rm " + name_).exit_code, 0);
+  auto pull_and_run = run_corral("run --insecure " + name_ + " hello </dev/null");
+  setenv("CORRAL_HOST", "127.0.0.1:1", 1);
+  EXPECT_EQ(pull_and_run.exit_code, 0) << pull_and_run.err;
+  EXPECT_NE(pull_and_run.err.find("pulling manifest"), std::string::npos) << pull_and_run.err;
+  EXPECT_NE(pull_and_run.err.find("success"), std::string::npos) << pull_and_run.err;
+  EXPECT_FALSE(pull_and_run.out.empty());
+  EXPECT_EQ(blobs(), before);
 }
 
 TEST_F(RegistryE2eTest, PullOverAnOlderVersionRemovesItsUnusedLayers) {
