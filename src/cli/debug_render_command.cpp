@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "base/read_file.h"
 #include "cli/command.h"
 #include "gguf/file.h"
 #include "template/go_template.h"
@@ -23,14 +24,6 @@ struct RenderOptions {
   std::string template_path;
   std::string input_path;
 };
-
-Result<std::string> read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::format("{}: cannot open", path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -65,7 +58,7 @@ Result<std::string> render_go(const std::string& text, const ordered_json& input
 }
 
 Result<std::string> render(const RenderOptions& opts) {
-  CORRAL_ASSIGN_OR_RETURN(std::string input_text, read_text(opts.input_path));
+  CORRAL_ASSIGN_OR_RETURN(std::string input_text, read_whole_file(opts.input_path));
   auto input = ordered_json::parse(input_text, nullptr, false);
   if (input.is_discarded() || !input.is_object()) return Error::format("{}: expected a JSON object", opts.input_path);
   if (ends_with(opts.template_path, ".gguf")) {
@@ -74,7 +67,7 @@ Result<std::string> render(const RenderOptions& opts) {
     if (!jinja) return Error::format("{}: no tokenizer.chat_template", opts.template_path);
     return render_jinja(std::string(*jinja), input);
   }
-  CORRAL_ASSIGN_OR_RETURN(std::string text, read_text(opts.template_path));
+  CORRAL_ASSIGN_OR_RETURN(std::string text, read_whole_file(opts.template_path));
   if (ends_with(opts.template_path, ".jinja")) return render_jinja(text, input);
   return render_go(text, input);
 }

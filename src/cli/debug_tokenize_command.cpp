@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/read_file.h"
 #include "cli/command.h"
 #include "gguf/file.h"
 #include "tokenizer/tokenizer.h"
@@ -42,14 +43,6 @@ Result<std::unique_ptr<Tokenizer>> load(const std::string& path) {
   return tok;
 }
 
-Result<std::string> read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::format("{}: cannot open", path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Ids separated by spaces, commas or newlines.
 Result<std::vector<TokenId>> parse_ids(std::string_view text, size_t vocab_size) {
   std::vector<TokenId> ids;
@@ -78,7 +71,7 @@ int tokenize(const TokenizeOptions& opts) {
   if (!tok.ok()) return fail(tok.error().to_string());
   std::string text = opts.text;
   if (!opts.text_file.empty()) {
-    auto content = read_text_file(opts.text_file);
+    auto content = read_whole_file(opts.text_file);
     if (!content.ok()) return fail(content.error().to_string());
     text = std::move(content).value();
   }

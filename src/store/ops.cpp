@@ -12,6 +12,7 @@
 
 #include "base/atomic_file.h"
 #include "base/log.h"
+#include "base/read_file.h"
 #include "base/sha256.h"
 #include "base/sys_error.h"
 #include "store/blob_store.h"
@@ -20,14 +21,6 @@
 namespace corral::store {
 namespace fs = std::filesystem;
 namespace {
-
-Result<std::string> read_whole(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return Error::format("{}: cannot read", p.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The first problem with the blobs a manifest names, or "".
 std::string blob_problem(const Store& store, const Manifest& m) {
@@ -51,7 +44,7 @@ std::vector<ModelListing> list_models(const Store& store) {
     ModelListing row{e.name, e.path, "", 0, {}, ""};
     std::error_code ec;
     row.modified = fs::last_write_time(e.path, ec);
-    auto bytes = read_whole(e.path);
+    auto bytes = read_whole_file(e.path);
     if (!bytes.ok()) {
       row.problem = "manifest unreadable";
     } else {
@@ -79,13 +72,13 @@ Result<FoundModel> open_model(const Store& store, const ModelName& name) {
 }
 
 Result<std::string> read_blob_text(const Store& store, std::string_view digest) {
-  return read_whole(store.blob_path(digest));
+  return read_whole_file(store.blob_path(digest));
 }
 
 Status copy_model(const Store& store, const ModelName& from, const ModelName& to) {
   CORRAL_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::acquire(store));
   CORRAL_ASSIGN_OR_RETURN(FoundModel src, open_model(store, from));
-  CORRAL_ASSIGN_OR_RETURN(std::string bytes, read_whole(src.path));
+  CORRAL_ASSIGN_OR_RETURN(std::string bytes, read_whole_file(src.path));
   if (std::string why = blob_problem(store, src.stored.manifest); !why.empty())
     return Error::format("model '{}' is broken: {}", src.name.display_shortest(), why);
   fs::path dst = store.manifest_path(to);

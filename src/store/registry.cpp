@@ -21,6 +21,7 @@
 
 #include "base/atomic_file.h"
 #include "base/log.h"
+#include "base/read_file.h"
 #include "base/sha256.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
@@ -61,14 +62,6 @@ std::string registry_message(const HttpResponse& r) {
     if (!message.empty()) return code.empty() ? message : fmt::format("{} ({})", message, code);
   }
   return fmt::format("HTTP status {}", r.status);
-}
-
-Result<std::string> read_whole_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::format("{}: cannot read", path.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // One repository on one registry: URLs, the auth token once earned, retries with backoff.
