@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "server/jobs.h"
 #include "server/metrics.h"
 
 namespace corral::server {
@@ -98,6 +99,30 @@ void unload_runner(ServerContext& ctx, const Target& target) {
   if (ctx.scheduler == nullptr) return;
   if (auto s = ctx.scheduler->unload(target.spec.model_path); !s.ok())
     LOG_WARN("unloading {}: {}", target.requested, s.error().to_string());
+}
+
+ApiResult<PreparedJob> start_job(ServerContext& ctx, const nlohmann::ordered_json& body, const Target& t,
+                                 bool has_input, std::chrono::steady_clock::time_point start) {
+  auto keep_alive = request_keep_alive(body);
+  if (auto* e = std::get_if<ApiError>(&keep_alive)) return *e;
+  auto ka = std::get<0>(keep_alive);
+
+  PreparedJob prepared;
+  prepared.stream = body.value("stream", true);
+  prepared.job = std::make_shared<Job>();
+  Job& job = *prepared.job;
+  job.start = start;
+  if (!has_input && ka && ka->count() == 0) {
+    unload_runner(ctx, t);
+    prepared.done_reason = "unload";
+    return prepared;
+  }
+  auto lease = acquire_runner(ctx, t, ka);
+  if (auto* e = std::get_if<ApiError>(&lease)) return *e;
+  job.lease = std::move(std::get<sched::Lease>(lease));
+  job.load_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+  if (!has_input) prepared.done_reason = "load";
+  return prepared;
 }
 
 JobOutcome run_job(ServerContext& ctx, Job& job, const std::function<bool(const sched::CompletionPiece&)>& emit) {

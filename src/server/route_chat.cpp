@@ -46,27 +46,11 @@ ApiResult<PreparedJob> prepare_chat(ServerContext& ctx, const ordered_json& body
   Target& t = std::get<Target>(target);
   if (t.facts->is_embedding_model()) return ApiError{400, fmt::format("\"{}\" does not support chat", t.requested)};
   if (auto e = check_unsupported(body, t)) return *e;
-  auto keep_alive = request_keep_alive(body);
-  if (auto* e = std::get_if<ApiError>(&keep_alive)) return *e;
-  auto ka = std::get<0>(keep_alive);
-
-  PreparedJob chat;
-  chat.stream = body.value("stream", true);
-  chat.job = std::make_shared<Job>();
+  auto started = start_job(ctx, body, t, !messages.empty(), start);
+  if (auto* e = std::get_if<ApiError>(&started)) return *e;
+  PreparedJob chat = std::move(std::get<PreparedJob>(started));
   Job& job = *chat.job;
-  job.start = start;
-  if (messages.empty() && ka && ka->count() == 0) {
-    unload_runner(ctx, t);
-    chat.done_reason = "unload";
-    job.target = std::move(t);
-    return chat;
-  }
-  auto lease = acquire_runner(ctx, t, ka);
-  if (auto* e = std::get_if<ApiError>(&lease)) return *e;
-  job.lease = std::move(std::get<sched::Lease>(lease));
-  job.load_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
-  if (messages.empty()) {
-    chat.done_reason = "load";
+  if (chat.done_reason) {
     job.target = std::move(t);
     return chat;
   }

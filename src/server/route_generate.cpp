@@ -70,28 +70,11 @@ ApiResult<PreparedJob> prepare_generate(ServerContext& ctx, const ordered_json& 
   Target& t = std::get<Target>(target);
   if (t.facts->is_embedding_model()) return ApiError{400, fmt::format("\"{}\" does not support generate", t.requested)};
   if (auto e = check_unsupported(body, t)) return *e;
-  auto keep_alive = request_keep_alive(body);
-  if (auto* e = std::get_if<ApiError>(&keep_alive)) return *e;
-  auto ka = std::get<0>(keep_alive);
-
-  PreparedJob gen;
-  gen.stream = body.value("stream", true);
-  gen.job = std::make_shared<Job>();
+  auto started = start_job(ctx, body, t, !body.value("prompt", "").empty(), start);
+  if (auto* e = std::get_if<ApiError>(&started)) return *e;
+  PreparedJob gen = std::move(std::get<PreparedJob>(started));
   Job& job = *gen.job;
-  job.start = start;
-  const std::string prompt = body.value("prompt", "");
-  if (prompt.empty() && ka && ka->count() == 0) {
-    unload_runner(ctx, t);
-    gen.done_reason = "unload";
-    job.target = std::move(t);
-    return gen;
-  }
-  auto lease = acquire_runner(ctx, t, ka);
-  if (auto* e = std::get_if<ApiError>(&lease)) return *e;
-  job.lease = std::move(std::get<sched::Lease>(lease));
-  job.load_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
-  if (prompt.empty()) {
-    gen.done_reason = "load";
+  if (gen.done_reason) {
     job.target = std::move(t);
     return gen;
   }
