@@ -37,16 +37,25 @@ using namespace std::chrono_literals;
 
 constexpr const char* kRegistryBinary = "/usr/bin/docker-registry";
 
-int free_port() {
+// A TCP socket bound to 127.0.0.1 on a port the kernel picks; that port goes to `port`.
+int bind_loopback(int& port) {
   int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
   socklen_t len = sizeof a;
   ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
+  port = ntohs(a.sin_port);
+  return s;
+}
+
+int free_port() {
+  int port = 0;
+  ::close(bind_loopback(port));
+  return port;
 }
 
 bool answers(int port) {
@@ -108,16 +117,7 @@ class Registry {
 class SlowProxy {
  public:
   SlowProxy(int target_port, int64_t bytes_per_second) : target_(target_port), rate_(bytes_per_second) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    listen_fd_ = bind_loopback(port_);
     ::listen(listen_fd_, 16);
     accept_thread_ = std::thread([this] { accept_loop(); });
   }
