@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/bench_format.h"
 #include "cli/command.h"
 #include "engine/engine.h"
 
@@ -24,6 +25,7 @@ struct BenchOptions {
   size_t threads = 0;
   int reps = 3;
   bool json = false;
+  FormatBenchOptions format;  // --format / --format-file: also tg with a grammar
 };
 
 struct Stats {
@@ -72,6 +74,13 @@ Status bench(const BenchOptions& o) {
     }
     tg.push_back(static_cast<double>(o.n) / seconds_since(t0));
   }
+  nlohmann::json format_result;
+  if (!o.format.format.empty() || !o.format.format_file.empty()) {
+    FormatBenchOptions f = o.format;
+    f.n = o.n;
+    f.reps = o.reps;
+    CORRAL_ASSIGN_OR_RETURN(format_result, bench_format(*eng, f));
+  }
   const Stats a = stats(pp);
   if (o.json) {
     nlohmann::json j = {{"model", o.model},
@@ -82,6 +91,7 @@ Status bench(const BenchOptions& o) {
       const Stats b = stats(tg);
       j[fmt::format("tg{}", o.n)] = {{"median", b.median}, {"min", b.min}, {"max", b.max}};
     }
+    if (!format_result.is_null()) j["grammar"] = format_result;
     fmt::print("{}\n", j.dump(2));
     return {};
   }
@@ -90,6 +100,7 @@ Status bench(const BenchOptions& o) {
     const Stats b = stats(tg);
     fmt::print("tg{}: {:.2f} tok/s (min {:.2f}, max {:.2f})\n", o.n, b.median, b.min, b.max);
   }
+  if (!format_result.is_null()) print_format_bench(format_result);
   return {};
 }
 
@@ -104,7 +115,12 @@ void register_bench(CLI::App& app, Action& action) {
   cmd->add_option("-t,--threads", opts->threads, "Threads (default: physical cores)");
   cmd->add_option("-r,--reps", opts->reps, "Repetitions (default 3)");
   cmd->add_flag("--json", opts->json, "Print JSON");
-  cmd->footer("Example: corral bench model.gguf -p 512 -n 128 -t 2");
+  cmd->add_option("--format", opts->format.format,
+                  "Also measure tg with sampling, and with sampling under this format's grammar (json)");
+  cmd->add_option("--format-file", opts->format.format_file, "Like --format, with the grammar of a JSON schema file");
+  cmd->footer(
+      "Examples:\n  corral bench model.gguf -p 512 -n 128 -t 2\n"
+      "  corral bench model.gguf -p 16 -n 64 --format json     # grammar masking overhead (needs a tokenizer)");
   cmd->callback([opts, &action] {
     action = [opts] {
       if (auto st = bench(*opts); !st.ok()) {

@@ -50,8 +50,21 @@ void Generator::drop_all() {
   for (auto& s : slots_) s.reset();
 }
 
+Result<int32_t> Generator::choose(Active& a, std::span<const float> logits) {
+  sampling::TokenConstraint* constraint = a.request.constraint.get();
+  if (constraint == nullptr) return a.sampler->sample(logits);
+  CORRAL_ASSIGN_OR_RETURN(const int32_t token, a.sampler->sample(logits, *constraint));
+  CORRAL_TRY(constraint->accept(token));
+  return token;
+}
+
 bool Generator::emit(Active& a, std::span<const float> logits) {
-  const int32_t token = a.sampler->sample(logits);
+  Result<int32_t> chosen = choose(a, logits);
+  if (!chosen.ok()) {
+    if (a.request.on_error) a.request.on_error(chosen.error());
+    return false;
+  }
+  const int32_t token = *chosen;
   a.sampler->accept(token);
   ++a.generated;
   const bool more = a.request.on_token ? a.request.on_token(token, logits) : true;

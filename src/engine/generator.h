@@ -25,6 +25,12 @@ struct Request {
   // generation, a stop string, a client gone).
   std::function<bool(int32_t token, std::span<const float> logits)> on_token;
   const std::atomic<bool>* cancel = nullptr;  // checked between steps
+  // Structured output: every sampled token must be one this allows (null: no constraint). It holds
+  // the request's grammar state, so one constraint serves one request.
+  std::shared_ptr<sampling::TokenConstraint> constraint = nullptr;
+  // Called instead of on_token when no token can be chosen (the constraint allows none); the
+  // request then leaves its slot.
+  std::function<void(const Error& error)> on_error = nullptr;
 };
 
 // A plain greedy continuation: argmax of the raw logits (no penalties, no random draw), at most
@@ -62,6 +68,8 @@ class Generator {
 
   // Samples from logits, reports the token; returns false when the request is finished.
   bool emit(Active& a, std::span<const float> logits);
+  // The next token: sampled, and accepted by the request's constraint if it has one.
+  static Result<int32_t> choose(Active& a, std::span<const float> logits);
 
   Engine& engine_;
   std::vector<std::optional<Active>> slots_;

@@ -95,6 +95,11 @@ void handle_completion(Service& svc, const httplib::Request& req, httplib::Respo
         res, 400,
         fmt::format("the prompt ({} tokens) does not fit the context (num_ctx {})", job.prompt.size(), num_ctx));
   job.num_keep = truncate_prompt(tok, job.prompt, num_ctx, job.request.num_keep);
+  if (!job.request.grammar.empty()) {
+    Result<std::unique_ptr<sampling::TokenConstraint>> constraint = svc.make_constraint(job.request.grammar);
+    if (!constraint.ok()) return send_error(res, 400, constraint.error().to_string());
+    job.constraint = std::move(constraint).value();
+  }
   if (job.request.options.num_predict < 0) job.request.options.num_predict = static_cast<int32_t>(10 * num_ctx);
   auto channel = std::make_shared<Channel>();
   job.channel = channel;

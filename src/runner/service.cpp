@@ -77,6 +77,7 @@ struct Service::Active {
   sampling::StopMatcher stops;
   ordered_json pending_logprobs = ordered_json::array();  // of tokens whose text is held back
   std::string reason;                                     // set when the request ends itself
+  std::string error;                                      // set when it cannot go on (no token fits the grammar)
   int64_t generated = 0;
   Clock::time_point started, first_token;
   std::vector<int32_t> context;
@@ -149,6 +150,17 @@ sched::RunnerStatus Service::status() const {
     s.workspace_bytes = engine_->workspace_bytes();
   }
   return s;
+}
+
+Result<std::unique_ptr<sampling::TokenConstraint>> Service::make_constraint(std::string_view grammar) {
+  CORRAL_ASSIGN_OR_RETURN(std::shared_ptr<const sampling::Grammar> g, sampling::parse_grammar(grammar));
+  std::call_once(trie_once_, [this] {
+    const auto t0 = Clock::now();
+    trie_ = sampling::make_token_trie(*tokenizer_);
+    LOG_INFO("token trie: {} tokens, {} nodes in {:.1f} ms", trie_->vocab_size(), trie_->node_count(),
+             static_cast<double>(ns_between(t0, Clock::now())) / 1e6);
+  });
+  return std::unique_ptr<sampling::TokenConstraint>(std::make_unique<sampling::GrammarConstraint>(std::move(g), trie_));
 }
 
 void Service::submit(CompletionJob job) {
@@ -226,6 +238,8 @@ void Service::start_completion(std::shared_ptr<CompletionJob> job) {
   req.options = job->request.options;
   req.num_keep = job->num_keep;
   req.cancel = &job->channel->cancel;
+  req.constraint = std::move(job->constraint);
+  req.on_error = [a](const Error& e) { a->error = e.to_string(); };
   const bool want_logprobs = job->request.logprobs || job->request.options.top_logprobs > 0;
   req.on_token = [this, a, want_logprobs](int32_t token, std::span<const float> logits) {
     if (a->generated++ == 0) a->first_token = Clock::now();
@@ -286,6 +300,11 @@ void Service::collect_finished() {
     --busy_;
     Channel& ch = *a->job->channel;
     if (ch.cancel.load() && a->reason.empty()) {  // the client is gone
+      ch.close();
+      continue;
+    }
+    if (!a->error.empty()) {
+      ch.push(ordered_json{{"error", a->error}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       ch.close();
       continue;
     }

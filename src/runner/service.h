@@ -20,6 +20,7 @@
 #include "base/result.h"
 #include "engine/engine.h"
 #include "engine/generator.h"
+#include "sampling/constraint.h"
 #include "sched/runner_protocol.h"
 #include "tokenizer/tokenizer.h"
 
@@ -53,6 +54,7 @@ struct CompletionJob {
   std::vector<int32_t> prompt;
   sched::CompletionRequest request;
   int32_t num_keep = 0;
+  std::unique_ptr<sampling::TokenConstraint> constraint;  // from request.grammar, or null
   std::shared_ptr<Channel> channel;
 };
 
@@ -82,6 +84,10 @@ class Service {
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   int64_t num_ctx() const { return config_.engine.num_ctx; }
 
+  // The constraint a request's GBNF grammar imposes (an error for a grammar that does not parse).
+  // The model's token trie is built on the first call and shared by all.
+  Result<std::unique_ptr<sampling::TokenConstraint>> make_constraint(std::string_view grammar);
+
   void submit(CompletionJob job);
   Result<sched::EmbeddingResult> embed(std::vector<std::vector<int32_t>> inputs);
 
@@ -105,6 +111,8 @@ class Service {
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<engine::Generator> generator_;
+  std::once_flag trie_once_;
+  std::shared_ptr<const sampling::TokenTrie> trie_;
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;

@@ -12,6 +12,12 @@ void Candidates::reset(std::span<const float> logits) {
   sorted = false;
 }
 
+void Candidates::reset(std::span<const float> logits, std::span<const int32_t> ids) {
+  items.resize(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) items[i] = {ids[i], logits[static_cast<size_t>(ids[i])], 0.f};
+  sorted = false;
+}
+
 void Candidates::sort_desc() {
   if (sorted) return;
   // Stable, so equal logits keep id order (deterministic across runs).

@@ -20,6 +20,8 @@ struct Candidates {
 
   // Every token of `logits` (reuses the storage: no allocation once it has grown).
   void reset(std::span<const float> logits);
+  // Only the tokens `ids` (each a valid index of `logits`), in that order.
+  void reset(std::span<const float> logits, std::span<const int32_t> ids);
   void sort_desc();
   // p_i = expf(logit_i - max) / sum, the sum in f32 in list order (engine-spec §7.3 softmax).
   void softmax();

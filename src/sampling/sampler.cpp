@@ -1,6 +1,7 @@
 // Sampler chain and random draw (see sampler.h).
 #include "sampling/sampler.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace corral::sampling {
@@ -31,6 +32,24 @@ void Sampler::accept(int32_t token) {
 
 int32_t Sampler::sample(std::span<const float> logits) {
   candidates_.reset(logits);
+  for (auto& p : chain_) p->apply(candidates_);
+  return draw();
+}
+
+Result<int32_t> Sampler::sample(std::span<const float> logits, TokenConstraint& constraint) {
+  const int32_t first = sample(logits);
+  if (constraint.allows(first)) return first;
+  // The chain's survivors that the constraint allows, when top-k/top-p left few: one walk each.
+  if (candidates_.items.size() <= kFewCandidates) {
+    std::erase_if(candidates_.items, [&](const Candidate& c) { return !constraint.allows(c.id); });
+    const bool drawable = std::any_of(candidates_.items.begin(), candidates_.items.end(),
+                                      [](const Candidate& c) { return std::isfinite(c.logit); });
+    if (drawable) return draw();
+  }
+  // Else the allowed tokens first (one walk of the token trie), then the whole chain over them.
+  const std::span<const int32_t> ids = constraint.allowed();
+  if (ids.empty()) return Error("no token of the vocabulary continues the required format here");
+  candidates_.reset(logits, ids);
   for (auto& p : chain_) p->apply(candidates_);
   return draw();
 }

@@ -9,7 +9,9 @@
 #include <span>
 #include <vector>
 
+#include "base/result.h"
 #include "sampling/candidates.h"
+#include "sampling/constraint.h"
 #include "sampling/options.h"
 #include "sampling/processors.h"
 
@@ -23,8 +25,17 @@ class Sampler {
   // generated token; sample() does not accept by itself).
   void accept(int32_t token);
   int32_t sample(std::span<const float> logits);
+  // A token `constraint` allows. The unconstrained choice when it is allowed (one walk over its
+  // bytes: the usual case when the model follows the format); else a draw among the chain's
+  // survivors that are allowed, when top-k/top-p left at most kFewCandidates; else (nothing there,
+  // or no truncation) the allowed tokens first and the chain over them alone. Without truncation
+  // each allowed token gets p / p(allowed), exactly as masking first; with truncation the
+  // allowed survivors keep their relative weights. An error when nothing is allowed. Does not accept.
+  Result<int32_t> sample(std::span<const float> logits, TokenConstraint& constraint);
 
  private:
+  static constexpr size_t kFewCandidates = 256;
+
   int32_t draw();
 
   std::vector<std::unique_ptr<LogitsProcessor>> chain_;

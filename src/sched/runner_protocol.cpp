@@ -105,6 +105,7 @@ ordered_json to_json(const CompletionRequest& r) {
   j["top_logprobs"] = r.options.top_logprobs;
   j["logprobs"] = r.logprobs;
   j["return_context"] = r.return_context;
+  if (!r.grammar.empty()) j["grammar"] = r.grammar;
   return j;
 }
 
@@ -122,6 +123,7 @@ Result<CompletionRequest> completion_request_from_json(const ordered_json& j) {
   CORRAL_TRY(read_field(j, "top_logprobs", r.options.top_logprobs));
   CORRAL_TRY(read_field(j, "logprobs", r.logprobs));
   CORRAL_TRY(read_field(j, "return_context", r.return_context));
+  CORRAL_TRY(read_field(j, "grammar", r.grammar));
   if (r.options.top_logprobs < 0) return Error("top_logprobs must not be negative");
   return r;
 }

@@ -24,6 +24,7 @@ struct CompletionRequest {
   bool shift = true;  // context shift (and prompt truncation) when the context fills
   bool logprobs = false;
   bool return_context = false;  // final line carries the context tokens (Ollama's /api/generate)
+  std::string grammar;          // GBNF the output must follow (structured outputs); empty: none
 };
 
 // One NDJSON line of the stream: a piece of text (never half a UTF-8 character).

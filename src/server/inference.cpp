@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "sampling/grammar.h"
+#include "sampling/json_schema.h"
 #include "server/jobs.h"
 #include "server/metrics.h"
 
@@ -160,16 +162,27 @@ void add_timings(ordered_json& out, const sched::CompletionDone& done, int64_t t
   out["eval_duration"] = done.eval_duration_ns;
 }
 
-std::optional<ApiError> check_unsupported(const ordered_json& body, const Target& target) {
-  if (body.contains("format") && !body["format"].is_null()) {
-    const auto& f = body["format"];
-    bool empty = (f.is_string() && f.get<std::string>().empty());
-    if (!empty) {
-      if (!(f.is_string() && f.get<std::string>() == "json") && !f.is_object())
-        return ApiError{400, "invalid format: expected \"json\" or a JSON schema"};
-      return ApiError{400, "structured outputs (format) are not supported yet by corral"};
-    }
+ApiResult<std::string> format_grammar(const ordered_json& body) {
+  const auto it = body.find("format");
+  if (it == body.end() || it->is_null() || (it->is_string() && it->get<std::string>().empty())) return std::string();
+  std::string grammar;
+  if (it->is_string() && it->get<std::string>() == "json") {
+    grammar = sampling::json_object_grammar();
+  } else if (it->is_object()) {
+    Result<std::string> converted = sampling::json_schema_to_grammar(*it);
+    if (!converted.ok()) return ApiError{400, converted.error().to_string()};
+    grammar = std::move(converted).value();
+  } else {
+    return ApiError{400, "invalid format: expected \"json\" or a JSON schema"};
   }
+  // The runner parses it again; a schema whose grammar cannot work (a $ref that only refers to
+  // itself) is the client's error.
+  if (auto parsed = sampling::parse_grammar(grammar); !parsed.ok())
+    return ApiError{400, "the JSON schema cannot be used as a format: " + parsed.error().to_string()};
+  return grammar;
+}
+
+std::optional<ApiError> check_unsupported(const ordered_json& body, const Target& target) {
   auto has_images = [](const ordered_json& j) {
     return j.is_object() && j.contains("images") && j["images"].is_array() && !j["images"].empty();
   };

@@ -77,8 +77,14 @@ JobOutcome run_job(ServerContext& ctx, Job& job, const std::function<bool(const 
 void add_timings(nlohmann::ordered_json& out, const sched::CompletionDone& done, int64_t total_ns, int64_t load_ns);
 
 // Checks Ollama's request flags that corral does not serve yet or that are malformed:
-// format (json / schema), images on a model without vision, think, top_logprobs range.
+// images on a model without vision, think, top_logprobs range.
 std::optional<ApiError> check_unsupported(const nlohmann::ordered_json& body, const Target& target);
+
+// The GBNF grammar a request's `format` asks for (structured outputs): "" for none (absent, null,
+// ""), Ollama's JSON grammar for "json", a JSON schema's grammar for an object; 400 for any other
+// value and for a schema that is invalid or uses what the converter does not support (the message
+// names the part).
+ApiResult<std::string> format_grammar(const nlohmann::ordered_json& body);
 
 // Copies the sampling options and flags of a request into a runner request.
 sched::CompletionRequest completion_request(const nlohmann::ordered_json& body, const Target& target);

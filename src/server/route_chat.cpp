@@ -46,6 +46,8 @@ ApiResult<PreparedJob> prepare_chat(ServerContext& ctx, const ordered_json& body
   Target& t = std::get<Target>(target);
   if (t.facts->is_embedding_model()) return ApiError{400, fmt::format("\"{}\" does not support chat", t.requested)};
   if (auto e = check_unsupported(body, t)) return *e;
+  auto grammar = format_grammar(body);
+  if (auto* e = std::get_if<ApiError>(&grammar)) return *e;
   auto started = start_job(ctx, body, t, !messages.empty(), start);
   if (auto* e = std::get_if<ApiError>(&started)) return *e;
   PreparedJob chat = std::move(std::get<PreparedJob>(started));
@@ -75,6 +77,7 @@ ApiResult<PreparedJob> prepare_chat(ServerContext& ctx, const ordered_json& body
   }
   if (!prompt.ok()) return ApiError{400, prompt.error().to_string()};
   job.request = completion_request(body, t);
+  job.request.grammar = std::move(std::get<std::string>(grammar));
   job.request.prompt = std::move(prompt).value();
   job.target = std::move(t);
   return chat;

@@ -70,6 +70,8 @@ ApiResult<PreparedJob> prepare_generate(ServerContext& ctx, const ordered_json& 
   Target& t = std::get<Target>(target);
   if (t.facts->is_embedding_model()) return ApiError{400, fmt::format("\"{}\" does not support generate", t.requested)};
   if (auto e = check_unsupported(body, t)) return *e;
+  auto grammar = format_grammar(body);
+  if (auto* e = std::get_if<ApiError>(&grammar)) return *e;
   auto started = start_job(ctx, body, t, !body.value("prompt", "").empty(), start);
   if (auto* e = std::get_if<ApiError>(&started)) return *e;
   PreparedJob gen = std::move(std::get<PreparedJob>(started));
@@ -81,6 +83,7 @@ ApiResult<PreparedJob> prepare_generate(ServerContext& ctx, const ordered_json& 
   auto text = generate_prompt(body, t, job.lease.runner());
   if (auto* e = std::get_if<ApiError>(&text)) return *e;
   job.request = completion_request(body, t);
+  job.request.grammar = std::move(std::get<std::string>(grammar));
   job.request.prompt = std::move(std::get<0>(text));
   job.request.return_context = !body.value("raw", false);
   job.target = std::move(t);

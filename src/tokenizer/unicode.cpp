@@ -81,15 +81,19 @@ std::string sanitize_utf8(std::string_view text) {
   return out;
 }
 
+Utf8Char decode_utf8_char(std::string_view text, size_t pos) {
+  if (pos >= text.size()) return {};
+  if (static_cast<uint8_t>(text[pos]) < 0x80) return {static_cast<uint8_t>(text[pos]), 1};
+  uint32_t cp = 0;
+  const size_t n = decode_lenient(text, pos, cp);
+  if (n == 0 || n != encoded_length(cp) || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return {};
+  return {cp, n};
+}
+
 bool is_valid_utf8(std::string_view text) {
   for (size_t pos = 0; pos < text.size();) {
-    if (static_cast<uint8_t>(text[pos]) < 0x80) {
-      ++pos;
-      continue;
-    }
-    uint32_t cp = 0;
-    size_t n = decode_lenient(text, pos, cp);
-    if (n == 0 || n != encoded_length(cp) || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
+    const size_t n = decode_utf8_char(text, pos).length;
+    if (n == 0) return false;
     pos += n;
   }
   return true;

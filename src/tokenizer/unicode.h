@@ -31,6 +31,14 @@ std::string sanitize_utf8(std::string_view text);
 // True when `text` is valid UTF-8 (shortest forms, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(std::string_view text);
 
+// The valid UTF-8 character at text[pos]: its code point and byte length; length 0 when the bytes
+// there are not one (truncated, overlong, a surrogate, beyond U+10FFFF, a stray byte).
+struct Utf8Char {
+  uint32_t cp = 0;
+  size_t length = 0;
+};
+Utf8Char decode_utf8_char(std::string_view text, size_t pos);
+
 // Number of bytes at the end of `text` that form the beginning of a UTF-8 character still missing
 // continuation bytes (0 when the text ends on a character boundary or with invalid bytes).
 size_t incomplete_utf8_tail(std::string_view text);

@@ -107,9 +107,11 @@ TEST_F(ClientCommandsTest, RunPsStop) {
   EXPECT_EQ(run_missing.exit_code, 1);
   EXPECT_NE(run_missing.err.find("pulling manifest"), std::string::npos) << run_missing.err;
   EXPECT_NE(run_missing.err.find("Error: cannot connect to 127.0.0.1:1"), std::string::npos) << run_missing.err;
+  // --format json constrains the answer to JSON (cut by num_predict 6 here, so only its start is
+  // checked; tests/e2e/structured.test.mjs runs it to the end on a fixture model).
   auto json_format = run_corral("run tiny hi --format json");
-  EXPECT_EQ(json_format.exit_code, 1);
-  EXPECT_EQ(json_format.err.rfind("Error: ", 0), 0u) << json_format.err;
+  EXPECT_EQ(json_format.exit_code, 0) << json_format.err;
+  EXPECT_EQ(json_format.out.rfind("{", 0), 0u) << json_format.out;
 }
 
 TEST_F(ClientCommandsTest, EmbeddingModelPrintsItsVector) {

@@ -17,5 +17,6 @@ export const { Ollama } = require('ollama');
 const openaiModule = require('openai');
 export const OpenAI = openaiModule.OpenAI ?? openaiModule.default ?? openaiModule;
 export const Ajv2020 = require('ajv/dist/2020').default;
+export const AjvDraft7 = require('ajv').default;
 export const addFormats = require('ajv-formats').default;
 export const YAML = require('yaml');
