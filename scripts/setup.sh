@@ -10,6 +10,9 @@ APT_PACKAGES=(
   # libraries (see DESIGN.md "Dependencies")
   nlohmann-json3-dev libcpp-httplib-dev libcli11-dev libfmt-dev libssl-dev
   libcurl4-openssl-dev libpcre2-dev libedit-dev
+  # the Vulkan backend: loader and headers, GLSL -> SPIR-V at build time, and lavapipe (Vulkan on
+  # the CPU) so its tests run on any machine; vulkaninfo for doctor-style checks by hand
+  libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # the registry the pull/push e2e test runs on loopback (its own config, never the system service)

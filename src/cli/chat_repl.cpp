@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +16,7 @@
 
 #include "cli/line_editor.h"
 #include "cli/show_format.h"
+#include "cli/thinking_display.h"
 #include "cli/word_wrap.h"
 #include "sched/keep_alive.h"
 #include "store/parameters.h"
@@ -207,6 +209,7 @@ class ChatRepl {
   void set_system(const std::string& text);
   void send_message(std::string content);
   void print_answer_text(WordWrapper& wrap, const std::string& text);
+  void warn_without_thinking();
 
   ApiClient& client_;
   ChatOptions o_;
@@ -272,6 +275,15 @@ void ChatRepl::replay(const json& messages) {
     messages_.push_back(m);
   }
   std::fflush(stdout);
+}
+
+// As Ollama: asking a model without the capability to think is a warning, not an error here.
+void ChatRepl::warn_without_thinking() {
+  auto show = client_.post_json("/api/show", json{{"model", o_.model}});
+  if (!show.ok()) return;
+  const json caps = show->value("capabilities", json::array());
+  if (std::find(caps.begin(), caps.end(), "thinking") == caps.end())
+    fmt::print(stderr, "warning: model {:?} does not support thinking output\n", o_.model);
 }
 
 void ChatRepl::print_answer_text(WordWrapper& wrap, const std::string& text) {
@@ -376,7 +388,12 @@ void ChatRepl::set_command(const std::vector<std::string>& args, const std::stri
     o_.verbose = false;
     fmt::print("Set 'quiet' mode.\n");
   } else if (what == "think") {
+    if (args.size() > 2 && !valid_think(args[2])) {
+      fmt::print("Invalid think value '{}': use /set think, /set think high|medium|low, or /set nothink\n", args[2]);
+      return;
+    }
     o_.think = args.size() > 2 ? args[2] : "true";
+    warn_without_thinking();
     if (args.size() > 2)
       fmt::print("Set 'think' mode to '{}'.\n", args[2]);
     else
@@ -520,12 +537,11 @@ void ChatRepl::send_message(std::string content) {
   if (!parameters_.empty()) request["options"] = parameters_;
   if (!o_.format.empty()) request["format"] = o_.format;
   if (!o_.keepalive.empty()) request["keep_alive"] = o_.keepalive;
-  if (o_.think == "true" || o_.think == "false")
-    request["think"] = o_.think == "true";
-  else if (!o_.think.empty())
-    request["think"] = o_.think;
+  if (!o_.think.empty()) request["think"] = think_value(o_.think);
 
-  WordWrapper wrap(o_.wordwrap ? terminal_width() - 1 : 0, [](std::string_view s) { fmt::print("{}", s); });
+  const int width = o_.wordwrap ? terminal_width() - 1 : 0;
+  WordWrapper wrap(width, [](std::string_view s) { fmt::print("{}", s); });
+  ThinkingDisplay thinking(o_.hide_thinking, true, width);
   std::string answer;
   json done;
   interrupt_ = false;
@@ -533,7 +549,9 @@ void ChatRepl::send_message(std::string content) {
       "/api/chat", request,
       [&](const json& line) {
         if (auto m = line.find("message"); m != line.end() && m->is_object()) {
+          thinking.thinking(m->value("thinking", ""));
           const std::string piece = m->value("content", "");
+          if (!piece.empty()) thinking.close();
           answer += piece;
           print_answer_text(wrap, piece);
         }
@@ -541,6 +559,7 @@ void ChatRepl::send_message(std::string content) {
         return true;
       },
       &interrupt_);
+  thinking.close();
   wrap.finish();
   if (interrupt_) {
     fmt::print("\n\n");
@@ -563,6 +582,17 @@ void ChatRepl::send_message(std::string content) {
 }
 
 }  // namespace
+
+bool valid_think(const std::string& value) {
+  for (const char* v : {"true", "false", "high", "medium", "low", "max"})
+    if (value == v) return true;
+  return false;
+}
+
+json think_value(const std::string& value) {
+  if (value == "true" || value == "false") return value == "true";
+  return value;
+}
 
 int run_chat_repl(ApiClient& client, ChatOptions options, const Env& env) {
   std::optional<std::filesystem::path> history;

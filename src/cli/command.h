@@ -37,6 +37,7 @@ void register_debug_render(CLI::App& debug, Action& action);    // chat template
 void register_debug_logits(CLI::App& debug, Action& action);    // a model's logits for token ids
 void register_debug_generate(CLI::App& debug, Action& action);  // greedy continuation of token ids
 void register_debug_synth(CLI::App& debug, Action& action);     // random-weight benchmark models
+void register_debug_scripted(CLI::App& debug, Action& action);  // test models with scripted answers
 
 // `corral version` and `corral -v`.
 int print_version();

@@ -9,6 +9,7 @@ void register_debug_commands(CLI::App& debug, Action& action) {
   register_debug_logits(debug, action);
   register_debug_generate(debug, action);
   register_debug_synth(debug, action);
+  register_debug_scripted(debug, action);
 }
 
 }  // namespace corral::cli

@@ -1,7 +1,9 @@
 // `corral debug synth`: writes a benchmark model with random weights and exactly the shapes of a
-// known model (preset llama-1b = Llama 3.2 1B, as in ../shared/fixtures/bench/reference.json),
-// quantized with corral's own quantizers and written with its GGUF writer. No tokenizer is stored
-// (the vocabulary size comes from the embedding), so it is for `corral bench`, not for chat.
+// known model (llama-1b = Llama 3.2 1B, as in ../shared/fixtures/bench/reference.json; llama-3b =
+// Llama 3.2 3B; tiny = two small layers for tests), quantized with corral's own quantizers and
+// written with its GGUF writer. With --vocab FILE.gguf the file's tokenizer.* metadata is copied and
+// the embedding (the tied output head) gets one row per token, so llama.cpp loads the very same
+// file; without it no tokenizer is stored and only `corral bench` can run it.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -13,6 +15,7 @@
 
 #include "base/thread_pool.h"
 #include "cli/command.h"
+#include "gguf/file.h"
 #include "gguf/writer.h"
 #include "tensor/type_traits.h"
 
@@ -23,6 +26,7 @@ struct SynthOptions {
   std::string preset = "llama-1b";
   std::string type = "q4_k_m";
   std::string out;
+  std::string vocab;  // a GGUF whose tokenizer.* metadata is copied
   uint64_t seed = 1;
   size_t threads = 0;
 };
@@ -33,13 +37,50 @@ struct Preset {
   std::vector<float> rope_freqs;  // Llama 3 frequency factors [head_dim / 2]
 };
 
-// Llama 3.2 1B (rope_freqs as its converter writes them for factor 32, low 1, high 4, 8192).
-Preset llama_1b() {
-  Preset p{16, 2048, 32, 8, 64, 8192, 128256, 131072, 500000.f, 1e-5f, {}};
-  p.rope_freqs.assign(15, 1.f);
-  for (float f : {1.6513292789459229f, 3.292262077331543f, 9.666728973388672f}) p.rope_freqs.push_back(f);
-  p.rope_freqs.resize(32, 32.f);
+// Llama 3's rope frequency factors (scaling factor 32, low 1, high 4, original context 8192, as
+// Llama 3.2 uses), one per rotated pair, as its GGUF converter writes them into rope_freqs.weight:
+// 1 for wavelengths under 8192 / 4, 32 above 8192, and a smooth blend between (in double, which
+// reproduces the converter's values for Llama 3.2 1B bit for bit).
+std::vector<float> llama3_rope_factors(int64_t head_dim, float base) {
+  constexpr double kFactor = 32, kLow = 1, kHigh = 4, kOldContext = 8192;
+  std::vector<float> factors;
+  for (int64_t i = 0; i < head_dim; i += 2) {
+    const double wavelen = 2 * M_PI * std::pow(static_cast<double>(base), static_cast<double>(i) / head_dim);
+    if (wavelen < kOldContext / kHigh) {
+      factors.push_back(1.f);
+    } else if (wavelen > kOldContext / kLow) {
+      factors.push_back(static_cast<float>(kFactor));
+    } else {
+      const double smooth = (kOldContext / wavelen - kLow) / (kHigh - kLow);
+      factors.push_back(static_cast<float>(1 / ((1 - smooth) / kFactor + smooth)));
+    }
+  }
+  return factors;
+}
+
+Result<Preset> find_preset(const std::string& name) {
+  Preset p;
+  if (name == "llama-1b")  // Llama 3.2 1B
+    p = {16, 2048, 32, 8, 64, 8192, 128256, 131072, 500000.f, 1e-5f, {}};
+  else if (name == "llama-3b")  // Llama 3.2 3B
+    p = {28, 3072, 24, 8, 128, 8192, 128256, 131072, 500000.f, 1e-5f, {}};
+  else if (name == "tiny")  // for tests: the llama-1b layout at a tiny size
+    p = {2, 256, 4, 2, 64, 512, 4096, 2048, 500000.f, 1e-5f, {}};
+  else
+    return Error::format("unknown preset \"{}\" (known: llama-1b, llama-3b, tiny)", name);
+  p.rope_freqs = llama3_rope_factors(p.head_dim, p.rope_base);
   return p;
+}
+
+// Copies every tokenizer.* key of `vocab_path` into `w`; returns the number of tokens.
+Result<int64_t> copy_vocabulary(const std::string& vocab_path, GgufWriter& w) {
+  CORRAL_ASSIGN_OR_RETURN(GgufFile vocab, GgufFile::open(vocab_path));
+  const GgufValue* tokens = vocab.metadata().find("tokenizer.ggml.tokens");
+  if (!tokens || !tokens->as_array() || tokens->as_array()->size() == 0)
+    return Error::format("{}: no tokenizer.ggml.tokens array", vocab_path);
+  for (const auto& [key, value] : vocab.metadata().entries())
+    if (key.starts_with("tokenizer.")) w.set(key, value);
+  return static_cast<int64_t>(tokens->as_array()->size());
 }
 
 // llama.cpp's Q4_K_M mix: Q6_K for the embedding, and for attn_v / ffn_down in the first and
@@ -75,14 +116,16 @@ std::vector<std::byte> random_matrix(GgmlType type, int64_t cols, int64_t rows, 
 }
 
 Status synth(const SynthOptions& o) {
-  if (o.preset != "llama-1b") return Error::format("unknown preset \"{}\" (known: llama-1b)", o.preset);
+  CORRAL_ASSIGN_OR_RETURN(Preset p, find_preset(o.preset));
   if (o.type != "q4_k_m" && o.type != "q8_0") return Error::format("unknown type \"{}\" (q4_k_m or q8_0)", o.type);
-  const Preset p = llama_1b();
-  ThreadPool pool(o.threads);
   GgufWriter w;
   w.set("general.architecture", "llama");
   w.set("general.name", fmt::format("corral synth {} {}", o.preset, o.type));
   w.set("general.file_type", uint32_t{o.type == "q8_0" ? 7u : 15u});
+  if (!o.vocab.empty()) {
+    CORRAL_ASSIGN_OR_RETURN(p.n_vocab, copy_vocabulary(o.vocab, w));
+  }
+  ThreadPool pool(o.threads);
   w.set("llama.context_length", static_cast<uint32_t>(p.n_ctx));
   w.set("llama.embedding_length", static_cast<uint32_t>(p.n_embd));
   w.set("llama.block_count", static_cast<uint32_t>(p.n_layer));
@@ -131,12 +174,16 @@ Status synth(const SynthOptions& o) {
 void register_debug_synth(CLI::App& debug, Action& action) {
   auto opts = std::make_shared<SynthOptions>();
   auto* cmd = debug.add_subcommand("synth", "Write a benchmark model: random weights with a known model's shapes");
-  cmd->add_option("--preset", opts->preset, "Shapes to copy (llama-1b: Llama 3.2 1B)");
+  cmd->add_option("--preset", opts->preset, "Shapes to copy (llama-1b: Llama 3.2 1B, llama-3b: Llama 3.2 3B, tiny)");
   cmd->add_option("--type", opts->type, "q4_k_m (llama.cpp's Q4_K/Q6_K mix) or q8_0");
   cmd->add_option("-o,--output", opts->out, "The GGUF file to write")->required();
+  cmd->add_option("--vocab", opts->vocab,
+                  "A GGUF whose tokenizer.* metadata to copy (sizes the embedding; llama.cpp loads the result)");
   cmd->add_option("--seed", opts->seed, "Random seed (default 1)");
   cmd->add_option("--threads", opts->threads, "Threads for generating and quantizing (default: physical cores)");
-  cmd->footer("Example: corral debug synth --preset llama-1b --type q4_k_m -o bench-1b-q4_k_m.gguf");
+  cmd->footer(
+      "Example: corral debug synth --preset llama-1b --type q4_k_m --vocab ggml-vocab-llama3.gguf -o "
+      "bench-1b-q4_k_m.gguf");
   cmd->callback([opts, &action] {
     action = [opts] {
       if (auto st = synth(*opts); !st.ok()) {

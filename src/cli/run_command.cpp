@@ -14,6 +14,7 @@
 #include "cli/chat_repl.h"
 #include "cli/command.h"
 #include "cli/registry_transfer.h"
+#include "cli/thinking_display.h"
 #include "cli/word_wrap.h"
 #include "sched/keep_alive.h"
 
@@ -28,6 +29,8 @@ struct RunOptions {
   bool verbose = false;
   std::string keepalive;
   std::string format;
+  std::string think;  // "" (the model's default), "true", "false" or a level
+  bool hide_thinking = false;
   bool nowordwrap = false;
   bool insecure = false;         // pull a missing model over plain HTTP
   std::optional<bool> truncate;  // embedding models: cut the input at the context length
@@ -69,18 +72,23 @@ int generate(ApiClient& client, const RunOptions& o, const std::string& prompt, 
   json request{{"model", o.model}, {"prompt", prompt}, {"stream", true}};
   if (!o.keepalive.empty()) request["keep_alive"] = o.keepalive;
   if (!o.format.empty()) request["format"] = o.format;
+  if (!o.think.empty()) request["think"] = think_value(o.think);
   json done;
   // On a terminal the answer is wrapped at word boundaries, as in the interactive chat.
-  WordWrapper wrap(stdout_is_terminal && !o.nowordwrap ? terminal_width() - 1 : 0,
-                   [](std::string_view text) { fmt::print("{}", text); });
+  const int width = stdout_is_terminal && !o.nowordwrap ? terminal_width() - 1 : 0;
+  WordWrapper wrap(width, [](std::string_view text) { fmt::print("{}", text); });
+  ThinkingDisplay thinking(o.hide_thinking, stdout_is_terminal, width);
   Status s = client.post_stream("/api/generate", request, [&](const json& line) {
-    if (auto it = line.find("response"); it != line.end() && it->is_string()) {
+    if (auto it = line.find("thinking"); it != line.end() && it->is_string()) thinking.thinking(it->get<std::string>());
+    if (auto it = line.find("response"); it != line.end() && it->is_string() && !it->get<std::string>().empty()) {
+      thinking.close();
       wrap.write(it->get<std::string>());
       std::fflush(stdout);
     }
     if (line.value("done", false)) done = line;
     return true;
   });
+  thinking.close();
   wrap.finish();
   if (!s.ok()) {
     fmt::print("\n");
@@ -93,6 +101,9 @@ int generate(ApiClient& client, const RunOptions& o, const std::string& prompt, 
 }
 
 int run(const RunOptions& o) {
+  if (!o.think.empty() && !valid_think(o.think))
+    return fail(
+        fmt::format("invalid value for --think: {:?} (must be true, false, high, medium, low or max)", o.think));
   const bool stdin_is_terminal = isatty(STDIN_FILENO) != 0;
   const bool stdout_is_terminal = isatty(STDOUT_FILENO) != 0;
   if (!o.keepalive.empty()) {
@@ -112,6 +123,9 @@ int run(const RunOptions& o) {
   const bool embedding_only = std::find(capabilities.begin(), capabilities.end(), "embedding") != capabilities.end() &&
                               std::find(capabilities.begin(), capabilities.end(), "completion") == capabilities.end();
   const bool interactive = o.prompt.empty() && stdin_is_terminal && stdout_is_terminal;
+  if (!o.think.empty() && o.think != "false" &&
+      std::find(capabilities.begin(), capabilities.end(), "thinking") == capabilities.end())
+    fmt::print(stderr, "warning: model {:?} does not support thinking output\n", o.model);
   if (embedding_only) {
     if (interactive) return fail("embedding models need input: pass it as an argument or on stdin");
     return embed(client, o, one_shot_prompt(o, stdin_is_terminal));
@@ -123,6 +137,8 @@ int run(const RunOptions& o) {
     chat.wordwrap = !o.nowordwrap;
     chat.format = o.format;
     chat.keepalive = o.keepalive;
+    chat.think = o.think;
+    chat.hide_thinking = o.hide_thinking;
     return run_chat_repl(client, std::move(chat), Env());
   }
   return generate(client, o, one_shot_prompt(o, stdin_is_terminal), stdout_is_terminal);
@@ -138,6 +154,10 @@ void register_run(CLI::App& app, Action& action) {
   cmd->add_flag("--verbose", o->verbose, "Print timings and token rates on stderr after the answer");
   cmd->add_option("--keepalive", o->keepalive, "How long the model stays loaded afterwards (5m, 1h, 0, -1)");
   cmd->add_option("--format", o->format, "Response format (json)");
+  // A flag whose value only comes with `=` (as Ollama's), so `--think PROMPT` leaves the prompt alone.
+  cmd->add_flag("--think{true}", o->think,
+                "Thinking models: think (--think=false, or a level: --think=high|medium|low)");
+  cmd->add_flag("--hidethinking", o->hide_thinking, "Thinking models: do not show the thinking");
   cmd->add_flag("--nowordwrap", o->nowordwrap, "Do not wrap answers at word boundaries on a terminal");
   cmd->add_flag("--insecure", o->insecure, "Pull a missing model over plain HTTP (a local or test registry)");
   cmd->add_option("--truncate", o->truncate, "Embedding models: cut the input at the context length (true/false)");

@@ -3,8 +3,10 @@
 
 #include <algorithm>
 
+#include "backend/cpu/cpu_backend.h"
 #include "base/check.h"
 #include "engine/embedding.h"
+#include "engine/weights.h"
 #include "models/registry.h"
 
 namespace corral::engine {
@@ -30,10 +32,6 @@ nn::WorkspaceDims workspace_dims(const models::ModelInfo& info, const EngineOpti
   return d;
 }
 
-size_t kv_bytes_needed(const models::ModelInfo& info, const EngineOptions& o) {
-  return nn::KvCache::bytes_needed(info.n_head_kv * info.head_dim, kv_cells(info, o), o.num_parallel, o.kv_type);
-}
-
 size_t workspace_bytes_needed(const models::ModelInfo& info, const EngineOptions& o) {
   return nn::Workspace::bytes_needed(workspace_dims(info, o));
 }
@@ -47,23 +45,46 @@ Result<std::unique_ptr<Engine>> Engine::load(const std::filesystem::path& path, 
   const int64_t kv_dim = model->info().n_head_kv * model->info().head_dim;
   if (options.kv_type == nn::KvCacheType::kQ8_0 && kv_dim % 32 != 0)
     return Error::format("a Q8_0 KV cache needs n_head_kv * head_dim ({}) to be a multiple of 32", kv_dim);
-  return std::unique_ptr<Engine>(new Engine(std::move(file), options, std::move(model)));
+  std::unique_ptr<Engine> engine(new Engine(std::move(file), options, std::move(model)));
+  CORRAL_TRY(engine->set_up_devices().with_context(path.string()));
+  return engine;
 }
 
 Engine::Engine(GgufFile file, const EngineOptions& options, std::unique_ptr<models::Model> model)
-    : file_(std::move(file)),
-      options_(options),
-      model_(std::move(model)),
-      backend_(make_cpu_backend(options.num_threads)),
-      cache_(model_->info().n_head_kv * model_->info().head_dim, kv_cells(model_->info(), options),
-             options.num_parallel, options.kv_type),
-      ws_(workspace_dims(model_->info(), options)),
-      seqs_(options.num_parallel) {
-  const int64_t max_tokens = ws_.dims.max_tokens;
-  batch_tokens_.reserve(max_tokens);
-  batch_pos_.reserve(max_tokens);
+    : file_(std::move(file)), options_(options), model_(std::move(model)), seqs_(options.num_parallel) {
+  const nn::WorkspaceDims dims = workspace_dims(model_->info(), options);
+  batch_tokens_.reserve(dims.max_tokens);
+  batch_pos_.reserve(dims.max_tokens);
   segments_.reserve(options.num_parallel);
-  out_rows_.reserve(ws_.dims.max_outputs);
+  out_rows_.reserve(dims.max_outputs);
+}
+
+Status Engine::set_up_devices() {
+  const models::ModelInfo& info = model_->info();
+  std::vector<std::unique_ptr<Backend>> backends;
+  backends.push_back(make_cpu_backend(options_.num_threads));
+  map_.layer.assign(info.n_layer, 0);
+  map_.input = map_.output = 0;
+
+  std::vector<Backend*> raw;
+  for (const auto& be : backends) raw.push_back(be.get());
+  CORRAL_ASSIGN_OR_RETURN(weights_, prepare_model_weights(*model_, raw, map_));
+  std::vector<Backend*> layer_backends;
+  for (size_t d : map_.layer) layer_backends.push_back(raw[d]);
+  CORRAL_ASSIGN_OR_RETURN(cache_, nn::KvCache::create(info.n_head_kv * info.head_dim, kv_cells(info, options_),
+                                                      options_.num_parallel, options_.kv_type, layer_backends));
+  for (auto& be : backends) {
+    CORRAL_ASSIGN_OR_RETURN(nn::Workspace ws, nn::Workspace::create(*be, workspace_dims(info, options_)));
+    devices_.push_back(Device{std::move(be), std::move(ws)});
+  }
+  for (Device& d : devices_) device_refs_.push_back({d.be.get(), &d.ws});
+  return {};
+}
+
+size_t Engine::kv_bytes() const {
+  size_t total = 0;
+  for (const Device& d : devices_) total += d.be->memory().kv;
+  return total;
 }
 
 Status Engine::check_slot(int32_t slot) const {
@@ -72,14 +93,28 @@ Status Engine::check_slot(int32_t slot) const {
   return {};
 }
 
-void Engine::run_batch(nn::OutputKind output) {
+Result<std::span<const float>> Engine::run_batch(nn::OutputKind output) {
   nn::BatchView batch;
   batch.n_tokens = static_cast<int64_t>(batch_tokens_.size());
   batch.tokens = batch_tokens_.data();
   batch.pos = batch_pos_.data();
   batch.segments = segments_;
+  batch.out_rows = out_rows_;
   batch.output = output;
-  model_->forward(*backend_, cache_, batch, out_rows_, ws_);
+  nn::Pass pass(batch, device_refs_, map_, cache_);
+  model_->forward(pass);
+  CORRAL_TRY(pass.status());
+  const Device& out = devices_[map_.output];
+  const Tensor rows =
+      (output == nn::OutputKind::kHidden ? out.ws.h : out.ws.logits).first_rows(static_cast<int64_t>(out_rows_.size()));
+  const size_t n = static_cast<size_t>(rows.rows * rows.cols);
+  if (rows.host()) {  // CPU memory: read in place
+    CORRAL_TRY(out.be->sync());
+    return std::span<const float>(rows.f32(), n);
+  }
+  outputs_.resize(n);
+  CORRAL_TRY(out.be->read(rows, outputs_.data()));
+  return std::span<const float>(outputs_);
 }
 
 Status Engine::check_append(int32_t slot, std::span<const int32_t> tokens) const {
@@ -108,7 +143,7 @@ Result<std::vector<float>> Engine::evaluate(int32_t slot, std::span<const int32_
   std::vector<int32_t>& seq = seqs_[slot];
   const int64_t vocab = n_vocab();
   int64_t chunk = options_.num_batch;
-  if (all_logits) chunk = std::min(chunk, ws_.dims.max_outputs);
+  if (all_logits) chunk = std::min(chunk, devices_.front().ws.dims.max_outputs);
   std::vector<float> logits;
   for (size_t begin = 0; begin < tokens.size(); begin += chunk) {
     const size_t end = std::min(tokens.size(), begin + static_cast<size_t>(chunk));
@@ -117,9 +152,9 @@ Result<std::vector<float>> Engine::evaluate(int32_t slot, std::span<const int32_
       for (size_t i = 0; i < end - begin; ++i) out_rows_.push_back(static_cast<int64_t>(i));
     else if (end == tokens.size())
       out_rows_.push_back(static_cast<int64_t>(end - begin - 1));
-    run_batch();
+    CORRAL_ASSIGN_OR_RETURN(std::span<const float> rows, run_batch());
     seq.insert(seq.end(), batch_tokens_.begin(), batch_tokens_.end());
-    logits.insert(logits.end(), ws_.logits.begin(), ws_.logits.begin() + out_rows_.size() * vocab);
+    logits.insert(logits.end(), rows.begin(), rows.begin() + static_cast<int64_t>(out_rows_.size()) * vocab);
   }
   return logits;
 }
@@ -138,14 +173,14 @@ Result<std::span<const float>> Engine::prompt(int32_t slot, std::span<const int3
   cache_.forget_from(slot, common);
   seqs_[slot].resize(common);
   last_reused_ = common;
-  CORRAL_ASSIGN_OR_RETURN(std::vector<float> last, evaluate(slot, tokens.subspan(common), false));
-  (void)last;  // the same row is still in the workspace
-  return std::span<const float>(ws_.logits.data(), n_vocab());
+  CORRAL_ASSIGN_OR_RETURN(last_logits_, evaluate(slot, tokens.subspan(common), false));
+  return std::span<const float>(last_logits_);
 }
 
 Result<std::span<const float>> Engine::decode(std::span<const SlotToken> inputs) {
   if (inputs.empty()) return Error("nothing to decode");
-  if (static_cast<int64_t>(inputs.size()) > ws_.dims.max_outputs) return Error("more inputs than num_parallel");
+  if (static_cast<int64_t>(inputs.size()) > devices_.front().ws.dims.max_outputs)
+    return Error("more inputs than num_parallel");
   batch_tokens_.clear();
   batch_pos_.clear();
   segments_.clear();
@@ -163,9 +198,9 @@ Result<std::span<const float>> Engine::decode(std::span<const SlotToken> inputs)
     segments_.push_back(nn::SeqSegment{in.slot, static_cast<int64_t>(i), static_cast<int64_t>(i + 1)});
     out_rows_.push_back(static_cast<int64_t>(i));
   }
-  run_batch();
+  CORRAL_ASSIGN_OR_RETURN(std::span<const float> logits, run_batch());
   for (const SlotToken& in : inputs) seqs_[in.slot].push_back(in.token);
-  return std::span<const float>(ws_.logits.data(), inputs.size() * n_vocab());
+  return logits;
 }
 
 Result<std::vector<float>> Engine::hidden_states(int32_t slot, std::span<const int32_t> tokens) {
@@ -180,9 +215,9 @@ Result<std::vector<float>> Engine::hidden_states(int32_t slot, std::span<const i
     const size_t end = std::min(tokens.size(), begin + chunk);
     stage_chunk(slot, tokens, begin, end);
     for (size_t i = 0; i < end - begin; ++i) out_rows_.push_back(static_cast<int64_t>(i));
-    run_batch(nn::OutputKind::kHidden);
+    CORRAL_ASSIGN_OR_RETURN(std::span<const float> rows, run_batch(nn::OutputKind::kHidden));
     seqs_[slot].insert(seqs_[slot].end(), batch_tokens_.begin(), batch_tokens_.end());
-    hidden.insert(hidden.end(), ws_.h.begin(), ws_.h.begin() + static_cast<int64_t>(end - begin) * d);
+    hidden.insert(hidden.end(), rows.begin(), rows.begin() + static_cast<int64_t>(end - begin) * d);
   }
   clear(slot);
   return hidden;

@@ -1,7 +1,8 @@
-// A loaded model serving sequences: the GGUF mapping, the architecture, the CPU backend, one KV
-// cache with num_parallel slots of num_ctx cells (F16) and the preallocated workspace. Prompts run
-// in num_batch chunks through the matrix-matrix kernels; decode steps batch one token of several
-// slots together. Not thread-safe: one caller drives an Engine (the runner serialises requests).
+// A loaded model serving sequences: the GGUF mapping, the architecture, the devices it runs on
+// (each a backend with the weights of its layers, their KV cache layers and a workspace), one KV
+// cache with num_parallel slots of num_ctx cells (F16). Prompts run in num_batch chunks through the
+// matrix-matrix kernels; decode steps batch one token of several slots together. Not thread-safe:
+// one caller drives an Engine (the runner serialises requests).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include "gguf/file.h"
 #include "models/model.h"
 #include "nn/kv_cache.h"
+#include "nn/pass.h"
 #include "nn/workspace.h"
 
 namespace corral::engine {
@@ -34,7 +36,6 @@ struct EngineOptions {
 // for a sliding-window layer.
 std::vector<int64_t> kv_cells(const models::ModelInfo& info, const EngineOptions& options);
 nn::WorkspaceDims workspace_dims(const models::ModelInfo& info, const EngineOptions& options);
-size_t kv_bytes_needed(const models::ModelInfo& info, const EngineOptions& options);
 size_t workspace_bytes_needed(const models::ModelInfo& info, const EngineOptions& options);
 
 // One token to decode for one slot.
@@ -51,8 +52,10 @@ class Engine {
   const GgufFile& file() const { return file_; }
   const EngineOptions& options() const { return options_; }
   int64_t n_vocab() const { return model_->info().n_vocab; }
-  size_t kv_bytes() const { return cache_.bytes(); }
-  size_t workspace_bytes() const { return ws_.bytes(); }
+  // KV cache bytes on every device (with a backend's own KV scratch).
+  size_t kv_bytes() const;
+  // Bytes of one device's workspace (every device holds one of this size).
+  size_t workspace_bytes() const { return devices_.front().ws.bytes(); }
 
   // Appends tokens to the slot's sequence (positions continue from its length), in num_batch
   // chunks. Returns the logits of every appended token ([n][n_vocab]) when all_logits, else of
@@ -87,22 +90,36 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
  private:
+  // One device the model runs on.
+  struct Device {
+    std::unique_ptr<Backend> be;
+    nn::Workspace ws;
+  };
+
   Engine(GgufFile file, const EngineOptions& options, std::unique_ptr<models::Model> model);
+  // Backends, weights, KV cache and workspaces for the placement (all on the CPU for now).
+  Status set_up_devices();
 
   Status check_slot(int32_t slot) const;
   // Checks that tokens are valid ids and fit behind the slot's sequence.
   Status check_append(int32_t slot, std::span<const int32_t> tokens) const;
   // Stages tokens [begin, end) as one batch appended to the slot's sequence (no outputs yet).
   void stage_chunk(int32_t slot, std::span<const int32_t> tokens, size_t begin, size_t end);
-  // Runs one forward pass over batch_tokens_/batch_pos_/segments_ with outputs out_rows_.
-  void run_batch(nn::OutputKind output = nn::OutputKind::kLogits);
+  // Runs one forward pass over batch_tokens_/batch_pos_/segments_ with outputs out_rows_ and
+  // returns its output rows: logits ([outputs][n_vocab]) or hidden states ([outputs][n_embd]),
+  // valid until the next pass.
+  Result<std::span<const float>> run_batch(nn::OutputKind output = nn::OutputKind::kLogits);
 
   GgufFile file_;
   EngineOptions options_;
   std::unique_ptr<models::Model> model_;
-  std::unique_ptr<Backend> backend_;
+  std::vector<Device> devices_;  // [0] = the CPU
+  std::vector<nn::DeviceRef> device_refs_;
+  nn::DeviceMap map_;
+  std::vector<PreparedWeights> weights_;  // the buffers behind the model's weight fields
   nn::KvCache cache_;
-  nn::Workspace ws_;
+  std::vector<float> outputs_;              // output rows copied from a device that is not the CPU
+  std::vector<float> last_logits_;          // prompt()'s result
   std::vector<std::vector<int32_t>> seqs_;  // tokens held in each slot's cache, positions 0..n-1
   int32_t last_reused_ = 0;
 

@@ -49,31 +49,29 @@ class Gemma3 final : public Model {
     return {};
   }
 
-  void forward(Backend& be, nn::KvCache& cache, const nn::BatchView& batch, std::span<const int64_t> out_rows,
-               nn::Workspace& ws) const override {
-    const int64_t n = batch.n_tokens, d = hp_.n_embd;
-    float *x = ws.x.data(), *h = ws.h.data(), *blk = ws.block.data();
-    embed(be, out_.token_embd, batch, x);
-    be.scale(x, embd_scale_, n * d);  // x = embed(token) * sqrt(n_embd)
+  void forward(nn::Pass& pass) const override {
+    const nn::Stage& in = embed(pass, out_.token_embd);
+    in.be.scale(in.rows(in.ws.x), embd_scale_);  // x = embed(token) * sqrt(n_embd)
     for (int64_t il = 0; il < hp_.n_layer; ++il) {
       const Layer& l = layers_[il];
-      be.rms_norm(x, d, l.attn_norm.f32(), h, d, n, d, hp_.eps);
-      nn::attention_block(be, l.attn, l.local ? local_ : global_, cache, il, batch, h, blk, ws);
-      be.rms_norm(blk, d, l.post_attn_norm.f32(), blk, d, n, d, hp_.eps);  // a = RMSNorm(Wo.Attn(h))
-      be.add(blk, x, x, n * d);                                            // x1 = a + x
-      be.rms_norm(x, d, l.ffn_norm.f32(), h, d, n, d, hp_.eps);
-      nn::ffn_block(be, l.ffn, GatedActivation::kGeluTanh, hp_.n_ff, n, h, blk, ws);
-      be.rms_norm(blk, d, l.post_ffn_norm.f32(), blk, d, n, d, hp_.eps);
-      be.add(blk, x, x, n * d);  // x = RMSNorm(FFN(h2)) + x1
+      const nn::Stage& s = pass.layer(il);
+      const Tensor x = s.rows(s.ws.x), h = s.rows(s.ws.h), blk = s.rows(s.ws.block);
+      s.be.rms_norm(x, l.attn_norm, h, hp_.eps);
+      nn::attention_block(s, l.attn, l.local ? local_ : global_, pass.kv(il), h, blk);
+      s.be.rms_norm(blk, l.post_attn_norm, blk, hp_.eps);  // a = RMSNorm(Wo.Attn(h))
+      s.be.add(blk, x, x);                                 // x1 = a + x
+      s.be.rms_norm(x, l.ffn_norm, h, hp_.eps);
+      nn::ffn_block(s, l.ffn, GatedActivation::kGeluTanh, hp_.n_ff, h, blk);
+      s.be.rms_norm(blk, l.post_ffn_norm, blk, hp_.eps);
+      s.be.add(blk, x, x);  // x = RMSNorm(FFN(h2)) + x1
     }
-    const bool logits = output_head(be, out_, hp_.eps, x, d, batch.output, out_rows, ws);
-    if (logits && softcap_ > 0.f)
-      be.softcap(ws.logits.data(), softcap_, static_cast<int64_t>(out_rows.size()) * info_.n_vocab);
+    const Tensor logits = output_head(pass, out_, hp_.eps);
+    if (logits.present() && softcap_ > 0.f) pass.output().be.softcap(logits, softcap_);
   }
 
  private:
   Status bind(const GgufFile& file) {
-    TensorBinder b(file);
+    TensorBinder b(file, weights_);
     const int64_t d = hp_.n_embd, hd = hp_.head_dim, nq = hp_.n_head * hd, nkv = hp_.n_head_kv * hd, ff = hp_.n_ff;
     bind_output_weights(b, hp_, info_.n_vocab, out_);
     layers_.resize(hp_.n_layer);

@@ -21,26 +21,23 @@ class Llama final : public Model {
     info_ = make_info("llama", hp_, vocab_size(file));
     bind(file);
     CORRAL_TRY(binder_status_);
-    attn_ = standard_attention(hp_, false, rope_freqs_.present() ? rope_freqs_.f32() : nullptr);
+    attn_ = standard_attention(hp_, false);
     return {};
   }
 
-  void forward(Backend& be, nn::KvCache& cache, const nn::BatchView& batch, std::span<const int64_t> out_rows,
-               nn::Workspace& ws) const override {
-    pre_norm_decoder_forward(be, hp_, layers_, attn_, out_, cache, batch, out_rows, ws);
-  }
+  void forward(nn::Pass& pass) const override { pre_norm_decoder_forward(pass, hp_, layers_, attn_, out_); }
 
  private:
   void bind(const GgufFile& file) {
-    TensorBinder b(file);
+    TensorBinder b(file, weights_);
     const int64_t d = hp_.n_embd, nq = hp_.n_head * hp_.head_dim, nkv = hp_.n_head_kv * hp_.head_dim, ff = hp_.n_ff;
     bind_output_weights(b, hp_, info_.n_vocab, out_);
-    b.bind(rope_freqs_, hp_.rope_scaling == "longrope" ? "rope_factors_long.weight" : "rope_freqs.weight",
-           {hp_.n_rot / 2}, Need::kOptional);
+    const char* factors = hp_.rope_scaling == "longrope" ? "rope_factors_long.weight" : "rope_freqs.weight";
     layers_.resize(hp_.n_layer);
     for (int64_t il = 0; il < hp_.n_layer; ++il) {
       PreNormLayer& l = layers_[il];
       bind_pre_norm_layer(b, hp_, il, l);
+      b.bind_shared(l.attn.rope_freqs, factors, {hp_.n_rot / 2}, Need::kOptional);
       b.bind(l.attn.bq, "attn_q.bias", {nq}, Need::kOptional);
       b.bind(l.attn.bk, "attn_k.bias", {nkv}, Need::kOptional);
       b.bind(l.attn.bv, "attn_v.bias", {nkv}, Need::kOptional);
@@ -54,7 +51,6 @@ class Llama final : public Model {
 
   CommonHParams hp_;
   OutputWeights out_;
-  Weight rope_freqs_;
   std::vector<PreNormLayer> layers_;
   nn::AttentionConfig attn_;
   Status binder_status_;

@@ -2,7 +2,6 @@
 #include "models/model.h"
 
 #include <cmath>
-#include <cstring>
 
 namespace corral::models {
 
@@ -37,11 +36,13 @@ CommonHParams read_common_hparams(HParamReader& r) {
 }
 
 void bind_output_weights(TensorBinder& b, const CommonHParams& hp, int64_t n_vocab, OutputWeights& w) {
-  b.clear_layer();
-  b.bind(w.token_embd, "token_embd.weight", {hp.n_embd, n_vocab});
+  b.set_part(WeightHome::Part::kInput);
+  b.bind(w.token_embd, "token_embd.weight", {hp.n_embd, n_vocab}, Need::kRequired, kUseRows);
+  b.set_part(WeightHome::Part::kOutput);
   b.bind(w.output_norm, "output_norm.weight", {hp.n_embd});
-  b.bind(w.output, "output.weight", {hp.n_embd, n_vocab}, Need::kOptional);
-  if (!w.output.present()) w.output = w.token_embd;  // tied
+  // Absent: the head is tied to the embedding (the same file tensor, prepared where the head runs).
+  if (!b.bind(w.output, "output.weight", {hp.n_embd, n_vocab}, Need::kOptional))
+    b.bind(w.output, "token_embd.weight", {hp.n_embd, n_vocab});
 }
 
 ModelInfo make_info(std::string arch, const CommonHParams& hp, int64_t n_vocab) {
@@ -59,23 +60,28 @@ ModelInfo make_info(std::string arch, const CommonHParams& hp, int64_t n_vocab) 
   return info;
 }
 
-void embed(Backend& be, const Weight& token_embd, const nn::BatchView& batch, float* x) {
-  be.get_rows(token_embd, batch.tokens, batch.n_tokens, x);
+const nn::Stage& embed(nn::Pass& pass, const Weight& token_embd) {
+  const nn::Stage& s = pass.input();
+  s.be.get_rows(token_embd, s.ws.tokens.col_range(0, s.n()), s.rows(s.ws.x));
+  return s;
 }
 
-bool output_head(Backend& be, const OutputWeights& w, float eps, const float* x, int64_t n_embd, nn::OutputKind kind,
-                 std::span<const int64_t> out_rows, nn::Workspace& ws) {
+Tensor output_head(nn::Pass& pass, const OutputWeights& w, float eps) {
+  const std::span<const int64_t> out_rows = pass.batch().out_rows;
   const auto n_out = static_cast<int64_t>(out_rows.size());
-  if (n_out == 0) return false;
+  if (n_out == 0) return {};
+  const nn::Stage& s = pass.output();
   // ws.out_x holds max_outputs rows (num_parallel); hidden states of a whole chunk go to ws.h,
   // which has max_tokens rows and is free once the last layer ran.
-  float* rows = kind == nn::OutputKind::kHidden ? ws.h.data() : ws.out_x.data();
-  for (int64_t i = 0; i < n_out; ++i) std::memcpy(rows + i * n_embd, x + out_rows[i] * n_embd, n_embd * sizeof(float));
-  be.rms_norm(rows, n_embd, w.output_norm.f32(), rows, n_embd, n_out, n_embd, eps);
-  if (kind == nn::OutputKind::kHidden) return false;
-  be.matmul(w.output, rows, n_out, ws.logits.data());
-  if (w.output_bias.present()) be.add_row(ws.logits.data(), w.output_bias.f32(), n_out, w.output.rows);
-  return true;
+  const bool hidden = s.batch.output == nn::OutputKind::kHidden;
+  const Tensor rows = (hidden ? s.ws.h : s.ws.out_x).first_rows(n_out);
+  s.be.gather_rows(s.rows(s.ws.x), out_rows, rows);
+  s.be.rms_norm(rows, w.output_norm, rows, eps);
+  if (hidden) return {};
+  const Tensor logits = s.ws.logits.first_rows(n_out);
+  s.be.matmul(w.output, rows, logits);
+  if (w.output_bias.present()) s.be.add_row(logits, w.output_bias);
+  return logits;
 }
 
 int64_t vocab_size(const GgufFile& file) {
@@ -85,7 +91,7 @@ int64_t vocab_size(const GgufFile& file) {
   return t ? t->ne[1] : 0;
 }
 
-nn::AttentionConfig standard_attention(const CommonHParams& hp, bool neox, const float* freq_factors) {
+nn::AttentionConfig standard_attention(const CommonHParams& hp, bool neox) {
   nn::AttentionConfig cfg;
   cfg.n_head = hp.n_head;
   cfg.n_head_kv = hp.n_head_kv;
@@ -95,7 +101,6 @@ nn::AttentionConfig standard_attention(const CommonHParams& hp, bool neox, const
               .freq_base = hp.rope_base,
               .freq_scale = hp.rope_freq_scale,
               .attn_factor = hp.rope_attn_factor,
-              .freq_factors = freq_factors,
               .neox = neox};
   cfg.kq_scale = 1.0f / std::sqrt(static_cast<float>(hp.head_dim));
   return cfg;
@@ -115,22 +120,21 @@ void bind_pre_norm_layer(TensorBinder& b, const CommonHParams& hp, int64_t il, P
   b.bind(l.ffn.down, "ffn_down.weight", {ff, d});
 }
 
-void pre_norm_decoder_forward(Backend& be, const CommonHParams& hp, std::span<const PreNormLayer> layers,
-                              const nn::AttentionConfig& attn, const OutputWeights& out, nn::KvCache& cache,
-                              const nn::BatchView& batch, std::span<const int64_t> out_rows, nn::Workspace& ws) {
-  const int64_t n = batch.n_tokens, d = hp.n_embd;
-  float *x = ws.x.data(), *h = ws.h.data(), *blk = ws.block.data();
-  embed(be, out.token_embd, batch, x);
+void pre_norm_decoder_forward(nn::Pass& pass, const CommonHParams& hp, std::span<const PreNormLayer> layers,
+                              const nn::AttentionConfig& attn, const OutputWeights& out) {
+  embed(pass, out.token_embd);
   for (size_t il = 0; il < layers.size(); ++il) {
     const PreNormLayer& l = layers[il];
-    be.rms_norm(x, d, l.attn_norm.f32(), h, d, n, d, hp.eps);                                   // h = RMSNorm(x)
-    nn::attention_block(be, l.attn, attn, cache, static_cast<int64_t>(il), batch, h, blk, ws);  // a = Wo.Attn(h)
-    be.add(blk, x, x, n * d);                                                                   // x1 = a + x
-    be.rms_norm(x, d, l.ffn_norm.f32(), h, d, n, d, hp.eps);                                    // h2 = RMSNorm(x1)
-    nn::ffn_block(be, l.ffn, GatedActivation::kSilu, hp.n_ff, n, h, blk, ws);
-    be.add(blk, x, x, n * d);  // x = FFN(h2) + x1
+    const nn::Stage& s = pass.layer(static_cast<int64_t>(il));
+    const Tensor x = s.rows(s.ws.x), h = s.rows(s.ws.h), blk = s.rows(s.ws.block);
+    s.be.rms_norm(x, l.attn_norm, h, hp.eps);                                         // h = RMSNorm(x)
+    nn::attention_block(s, l.attn, attn, pass.kv(static_cast<int64_t>(il)), h, blk);  // a = Wo.Attn(h)
+    s.be.add(blk, x, x);                                                              // x1 = a + x
+    s.be.rms_norm(x, l.ffn_norm, h, hp.eps);                                          // h2 = RMSNorm(x1)
+    nn::ffn_block(s, l.ffn, GatedActivation::kSilu, hp.n_ff, h, blk);
+    s.be.add(blk, x, x);  // x = FFN(h2) + x1
   }
-  output_head(be, out, hp.eps, x, d, batch.output, out_rows, ws);
+  output_head(pass, out, hp.eps);
 }
 
 }  // namespace corral::models

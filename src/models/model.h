@@ -1,6 +1,7 @@
-// A loaded architecture: its shape (ModelInfo) and its forward pass over a batch, written against
-// backend/ and nn/. Weights are views into the GGUF mapping, which must outlive the model.
-// Architectures register in registry.cpp; the helpers here are the parts they share.
+// A loaded architecture: its shape (ModelInfo), its weight bindings and its forward pass over a
+// batch, written against backend/ and nn/ and never naming a device. The GGUF mapping must outlive
+// the model; the engine prepares the bound weights on the devices of their layers before the first
+// pass. Architectures register in registry.cpp; the helpers here are the parts they share.
 #pragma once
 
 #include <cstdint>
@@ -17,8 +18,7 @@
 #include "nn/attention.h"
 #include "nn/batch.h"
 #include "nn/feed_forward.h"
-#include "nn/kv_cache.h"
-#include "nn/workspace.h"
+#include "nn/pass.h"
 
 namespace corral::models {
 
@@ -34,13 +34,16 @@ class Model {
   virtual ~Model() = default;
   const ModelInfo& info() const { return info_; }
 
-  // Runs the batch (its K/V go into `cache`) and writes the logits of batch rows out_rows[i] to
-  // row i of ws.logits ([outputs][n_vocab]).
-  virtual void forward(Backend& be, nn::KvCache& cache, const nn::BatchView& batch, std::span<const int64_t> out_rows,
-                       nn::Workspace& ws) const = 0;
+  // Every weight field bound at load, with its file tensor and the part of the model that reads it.
+  const std::vector<WeightBinding>& weights() const { return weights_; }
+
+  // Runs the pass's batch (its K/V go into the pass's cache) and writes the logits of batch rows
+  // out_rows[i] to row i of the output device's ws.logits ([outputs][n_vocab]).
+  virtual void forward(nn::Pass& pass) const = 0;
 
  protected:
   ModelInfo info_;
+  std::vector<WeightBinding> weights_;
 };
 
 // Run-time settings a loader may need (phi3 picks its RoPE factors by the context size).
@@ -68,16 +71,16 @@ ModelInfo make_info(std::string arch, const CommonHParams& hp, int64_t n_vocab);
 
 // The attention settings the architectures share: heads, q/k-norm eps and RoPE from the common
 // hyper-parameters, scores scaled by 1/sqrt(head_dim). Each architecture then sets what differs.
-nn::AttentionConfig standard_attention(const CommonHParams& hp, bool neox, const float* freq_factors = nullptr);
+nn::AttentionConfig standard_attention(const CommonHParams& hp, bool neox);
 
-// x[n][n_embd] = embedding rows of the batch's tokens.
-void embed(Backend& be, const Weight& token_embd, const nn::BatchView& batch, float* x);
-// Gathers rows out_rows of x and applies the final RMSNorm; then, for OutputKind::kLogits, the head
-// into ws.logits ([outputs][n_vocab]). For kHidden the normalised rows stay in ws.h
-// ([outputs][n_embd]; up to max_tokens rows, so a whole prompt chunk fits) and the head is skipped.
-// Returns true when logits were written (an architecture post-processes them only then).
-bool output_head(Backend& be, const OutputWeights& w, float eps, const float* x, int64_t n_embd, nn::OutputKind kind,
-                 std::span<const int64_t> out_rows, nn::Workspace& ws);
+// x[n][n_embd] = embedding rows of the batch's tokens, on the input stage (which it returns).
+const nn::Stage& embed(nn::Pass& pass, const Weight& token_embd);
+// Gathers the batch's out_rows of x and applies the final RMSNorm; then, for OutputKind::kLogits,
+// the head into ws.logits ([outputs][n_vocab]) of the output stage. For kHidden the normalised rows
+// stay in ws.h ([outputs][n_embd]; up to max_tokens rows, so a whole prompt chunk fits) and the
+// head is skipped. Returns the logits ([outputs][n_vocab]) when they were written (an architecture
+// post-processes them only then), else an absent tensor.
+Tensor output_head(nn::Pass& pass, const OutputWeights& w, float eps);
 
 // The layer of the plain pre-norm decoders (llama, qwen2, qwen3).
 struct PreNormLayer {
@@ -89,10 +92,9 @@ struct PreNormLayer {
 // it adds (biases, per-head q/k norms) after this.
 void bind_pre_norm_layer(TensorBinder& b, const CommonHParams& hp, int64_t il, PreNormLayer& l);
 // The pre-norm decoder pass: embed; per layer x += Attn(RMSNorm(x)), x += SwiGLU(RMSNorm(x));
-// then the output head for out_rows.
-void pre_norm_decoder_forward(Backend& be, const CommonHParams& hp, std::span<const PreNormLayer> layers,
-                              const nn::AttentionConfig& attn, const OutputWeights& out, nn::KvCache& cache,
-                              const nn::BatchView& batch, std::span<const int64_t> out_rows, nn::Workspace& ws);
+// then the output head for the batch's out_rows.
+void pre_norm_decoder_forward(nn::Pass& pass, const CommonHParams& hp, std::span<const PreNormLayer> layers,
+                              const nn::AttentionConfig& attn, const OutputWeights& out);
 
 // n_vocab from tokenizer.ggml.tokens (or the embedding's row count when absent).
 int64_t vocab_size(const GgufFile& file);

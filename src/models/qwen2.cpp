@@ -24,14 +24,11 @@ class Qwen2 final : public Model {
     return {};
   }
 
-  void forward(Backend& be, nn::KvCache& cache, const nn::BatchView& batch, std::span<const int64_t> out_rows,
-               nn::Workspace& ws) const override {
-    pre_norm_decoder_forward(be, hp_, layers_, attn_, out_, cache, batch, out_rows, ws);
-  }
+  void forward(nn::Pass& pass) const override { pre_norm_decoder_forward(pass, hp_, layers_, attn_, out_); }
 
  private:
   Status bind(const GgufFile& file) {
-    TensorBinder b(file);
+    TensorBinder b(file, weights_);
     const int64_t d = hp_.n_embd, nkv = hp_.n_head_kv * hp_.head_dim;
     bind_output_weights(b, hp_, info_.n_vocab, out_);
     b.bind(out_.output_bias, "output.bias", {info_.n_vocab}, Need::kOptional);

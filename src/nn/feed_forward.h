@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "backend/backend.h"
-#include "nn/workspace.h"
+#include "nn/pass.h"
 
 namespace corral::nn {
 
@@ -16,8 +16,8 @@ struct FfnWeights {
   Weight b_gate, b_up, b_down;  // optional biases
 };
 
-// out[n][n_embd] = FFN(h[n][n_embd]).
-void ffn_block(Backend& be, const FfnWeights& w, GatedActivation act, int64_t n_ff, int64_t n, const float* h,
-               float* out, Workspace& ws);
+// out[n][n_embd] = FFN(h[n][n_embd]); h, out: n-row tensors of the stage's device.
+void ffn_block(const Stage& s, const FfnWeights& w, GatedActivation act, int64_t n_ff, const Tensor& h,
+               const Tensor& out);
 
 }  // namespace corral::nn

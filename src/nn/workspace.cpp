@@ -1,51 +1,58 @@
-// Workspace allocation: one table of buffer sizes serves both the allocation and the estimate.
+// Workspace allocation: one table of tensor shapes serves both the allocation and the estimate.
 #include "nn/workspace.h"
 
 #include <array>
-#include <cstddef>
 
 namespace corral::nn {
 namespace {
 
-using Buffer = std::vector<float> Workspace::*;
-constexpr std::array<Buffer, 12> kBuffers = {&Workspace::x,  &Workspace::h,      &Workspace::block, &Workspace::q,
-                                             &Workspace::k,  &Workspace::v,      &Workspace::qkv,   &Workspace::attn,
-                                             &Workspace::ff, &Workspace::ff_act, &Workspace::out_x, &Workspace::logits};
+struct Slot {
+  Tensor Workspace::*member;
+  GgmlType type;
+  int64_t cols, rows;
+};
 
-// Floats of each buffer, in the order of kBuffers.
-std::array<size_t, 12> buffer_floats(const WorkspaceDims& d) {
-  const auto n = static_cast<size_t>(d.max_tokens);
-  const auto outputs = static_cast<size_t>(d.max_outputs);
-  return {n * d.n_embd,
-          n * d.n_embd,
-          n * d.n_embd,
-          n * d.n_q,
-          n * d.n_kv,
-          n * d.n_kv,
-          n * (d.n_q + 2 * d.n_kv),
-          n * d.n_q,
-          n * 2 * d.n_ff,
-          n * d.n_ff,
-          outputs * d.n_embd,
-          outputs * d.n_vocab};
+// Every tensor of the workspace with its shape, in buffer order.
+std::array<Slot, 14> slots(const WorkspaceDims& d) {
+  const int64_t n = d.max_tokens, outputs = d.max_outputs;
+  constexpr GgmlType f32 = GgmlType::kF32, i32 = GgmlType::kI32;
+  return {{{&Workspace::x, f32, d.n_embd, n},
+           {&Workspace::h, f32, d.n_embd, n},
+           {&Workspace::block, f32, d.n_embd, n},
+           {&Workspace::q, f32, d.n_q, n},
+           {&Workspace::k, f32, d.n_kv, n},
+           {&Workspace::v, f32, d.n_kv, n},
+           {&Workspace::qkv, f32, d.n_q + 2 * d.n_kv, n},
+           {&Workspace::attn, f32, d.n_q, n},
+           {&Workspace::ff, f32, 2 * d.n_ff, n},
+           {&Workspace::ff_act, f32, d.n_ff, n},
+           {&Workspace::out_x, f32, d.n_embd, outputs},
+           {&Workspace::logits, f32, d.n_vocab, outputs},
+           {&Workspace::tokens, i32, n, 1},
+           {&Workspace::pos, i32, n, 1}}};
+}
+
+size_t slot_bytes(const Slot& s) {
+  return align_tensor_bytes(static_cast<size_t>(s.cols * s.rows) * traits_of(s.type).type_size);
 }
 
 }  // namespace
 
-Workspace::Workspace(const WorkspaceDims& d) : dims(d) {
-  const std::array<size_t, 12> sizes = buffer_floats(d);
-  for (size_t i = 0; i < kBuffers.size(); ++i) (this->*kBuffers[i]).resize(sizes[i]);
+Result<Workspace> Workspace::create(Backend& be, const WorkspaceDims& dims) {
+  Workspace ws;
+  ws.dims = dims;
+  CORRAL_ASSIGN_OR_RETURN(ws.buffer_, be.alloc(bytes_needed(dims), MemoryKind::kCompute));
+  size_t offset = 0;
+  for (const Slot& s : slots(dims)) {
+    ws.*s.member = Tensor::make(ws.buffer_.get(), offset, s.type, s.cols, s.rows);
+    offset += slot_bytes(s);
+  }
+  return ws;
 }
 
 size_t Workspace::bytes_needed(const WorkspaceDims& dims) {
   size_t total = 0;
-  for (size_t n : buffer_floats(dims)) total += n * sizeof(float);
-  return total;
-}
-
-size_t Workspace::bytes() const {
-  size_t total = 0;
-  for (Buffer b : kBuffers) total += (this->*b).size() * sizeof(float);
+  for (const Slot& s : slots(dims)) total += slot_bytes(s);
   return total;
 }
 

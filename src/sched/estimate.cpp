@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "backend/cpu/cpu_backend.h"
 #include "engine/engine.h"
 #include "models/registry.h"
 
@@ -99,7 +100,7 @@ Estimate estimate(const ModelShape& shape, const EstimateOptions& options) {
     e.layers[l].kv = nn::KvCache::layer_bytes(kv_dim, cells[l], eo.num_parallel, eo.kv_type);
     max_cells = std::max(max_cells, cells[l]);
   }
-  e.kv_scratch = nn::KvCache::scratch_bytes(kv_dim, max_cells, eo.kv_type);
+  e.kv_scratch = CpuBackend::kv_scratch_bytes(kv_dim, max_cells, eo.kv_type);
   e.token_embd = shape.token_embd;
   e.output = shape.output;
   e.output_tied = shape.output_tied;

@@ -29,6 +29,7 @@ struct ServerContext {
   std::string version;  // "0.1.0", what /api/version answers
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   ModelFactsCache facts;               // GGUF facts per blob (inference routes)
+  TemplateFeaturesCache features;      // tools / thinking / insert syntax per chat template
   std::atomic<bool> stopping = false;  // set on shutdown: requests waiting for a runner give up
 
   // Seconds since the context was made (the server's uptime).

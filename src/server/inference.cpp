@@ -186,11 +186,6 @@ std::optional<ApiError> check_unsupported(const ordered_json& body, const Target
     if (!n.is_number_integer() || n.get<int64_t>() < 0 || n.get<int64_t>() > 20)
       return ApiError{400, "top_logprobs must be between 0 and 20"};
   }
-  if (body.contains("think") && !body["think"].is_null()) {
-    const auto& t = body["think"];
-    bool valid = t.is_boolean() || (t.is_string() && (t == "low" || t == "medium" || t == "high" || t == "max"));
-    if (!valid) return ApiError{400, "invalid think value: use true, false, \"low\", \"medium\", \"high\" or \"max\""};
-  }
   return std::nullopt;
 }
 

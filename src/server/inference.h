@@ -18,6 +18,7 @@
 #include "server/model_facts.h"
 #include "server/model_ref.h"
 #include "server/options.h"
+#include "server/output_parser.h"
 
 namespace corral::server {
 
@@ -60,6 +61,8 @@ struct Job {
   sched::CompletionRequest request;
   std::chrono::steady_clock::time_point start;
   int64_t load_ns = 0;
+  OutputSyntax syntax;         // thinking and tool calls to split out of the answer
+  bool drop_thinking = false;  // think:false, but the model thinks anyway: its thinking is not sent
 };
 
 struct JobOutcome {
@@ -77,7 +80,8 @@ JobOutcome run_job(ServerContext& ctx, Job& job, const std::function<bool(const 
 void add_timings(nlohmann::ordered_json& out, const sched::CompletionDone& done, int64_t total_ns, int64_t load_ns);
 
 // Checks Ollama's request flags that corral does not serve yet or that are malformed:
-// format (json / schema), images on a model without vision, think, top_logprobs range.
+// format (json / schema), images on a model without vision, top_logprobs range. (think and tools
+// are checked against the template in answer.h.)
 std::optional<ApiError> check_unsupported(const nlohmann::ordered_json& body, const Target& target);
 
 // Copies the sampling options and flags of a request into a runner request.

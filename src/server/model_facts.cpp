@@ -43,4 +43,18 @@ Result<std::shared_ptr<const ModelFacts>> ModelFactsCache::get(const std::filesy
   return shared;
 }
 
+std::shared_ptr<const tmpl::TemplateFeatures> TemplateFeaturesCache::get(const tmpl::ChatTemplates& templates) {
+  std::string key =
+      templates.go_template ? "go\n" + *templates.go_template : "jinja\n" + templates.jinja.value_or(std::string());
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = features_.find(key); it != features_.end()) return it->second;
+  }
+  auto shared = std::make_shared<const tmpl::TemplateFeatures>(tmpl::template_features(templates));
+  std::lock_guard lock(mu_);
+  if (features_.size() >= 64) features_.clear();  // request templates could otherwise grow it without bound
+  features_.emplace(std::move(key), shared);
+  return shared;
+}
+
 }  // namespace corral::server

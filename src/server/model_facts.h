@@ -11,6 +11,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "template/features.h"
 
 namespace corral::server {
 
@@ -33,6 +34,17 @@ class ModelFactsCache {
  private:
   std::mutex mu_;
   std::map<std::filesystem::path, std::shared_ptr<const ModelFacts>> facts_;
+};
+
+// A template's features (tmpl::template_features renders probes, so they are worked out once per
+// template text).
+class TemplateFeaturesCache {
+ public:
+  std::shared_ptr<const tmpl::TemplateFeatures> get(const tmpl::ChatTemplates& templates);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const tmpl::TemplateFeatures>> features_;
 };
 
 }  // namespace corral::server

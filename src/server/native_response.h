@@ -10,6 +10,7 @@
 
 #include "server/inference.h"
 #include "server/jobs.h"
+#include "server/output_parser.h"
 
 namespace httplib {
 struct Request;
@@ -18,8 +19,9 @@ struct Response;
 
 namespace corral::server {
 
-// The route's object ({model, created_at, response|message, done}) carrying `text`.
-using NativeObject = nlohmann::ordered_json (*)(const std::string& model, const std::string& text, bool done);
+// The route's object ({model, created_at, response|message, done}) carrying a part of the answer
+// (content, thinking, tool calls).
+using NativeObject = nlohmann::ordered_json (*)(const std::string& model, const ParsedOutput& out, bool done);
 using NativePrepare = ApiResult<PreparedJob> (*)(ServerContext& ctx, const nlohmann::ordered_json& body,
                                                  std::chrono::steady_clock::time_point start);
 

@@ -67,7 +67,9 @@ Status convert_message(const ordered_json& m, const ordered_json& tool_names, or
   std::string role = m["role"].get<std::string>();
   if (role == "developer") role = "system";
   ordered_json base = {{"role", role}};
-  if (m.contains("reasoning") && m["reasoning"].is_string()) base["thinking"] = m["reasoning"];
+  // Ollama reads `reasoning`; clients such as the AI SDK send the thinking back as `reasoning_content`.
+  for (const char* key : {"reasoning", "reasoning_content"})
+    if (m.contains(key) && m[key].is_string() && !base.contains("thinking")) base["thinking"] = m[key];
   if (role == "tool") {
     std::string name = m.value("name", "");
     std::string id = m.value("tool_call_id", "");
@@ -126,10 +128,60 @@ ordered_json base_object(std::string_view id, std::string_view object, std::stri
   return {{"id", id}, {"object", object}, {"created", created}, {"model", model}, {"system_fingerprint", "fp_ollama"}};
 }
 
+// n: one choice is all corral returns.
+Status require_one_choice(const ordered_json& body) {
+  if (!body.contains("n") || body["n"].is_null()) return {};
+  if (!body["n"].is_number_integer() || body["n"].get<int64_t>() != 1)
+    return Error::format("n must be 1: corral returns one choice per request");
+  return {};
+}
+
+// reasoning_effort / reasoning.effort → native think.
+Status apply_reasoning(const ordered_json& body, ordered_json& native) {
+  ordered_json effort;
+  if (body.contains("reasoning") && body["reasoning"].is_object() && body["reasoning"].contains("effort"))
+    effort = body["reasoning"]["effort"];
+  else if (body.contains("reasoning_effort"))
+    effort = body["reasoning_effort"];
+  if (effort.is_null()) return {};
+  CORRAL_ASSIGN_OR_RETURN(native["think"], think_from_effort(effort));
+  return {};
+}
+
+// tools and tool_choice: "auto" (the default) gives the tools to the model, "none" does not.
+Status apply_tools(const ordered_json& body, ordered_json& native) {
+  if (!body.contains("tools") || body["tools"].is_null()) return {};
+  if (!body["tools"].is_array()) return Error::format("tools must be an array");
+  std::string choice = "auto";
+  if (body.contains("tool_choice") && !body["tool_choice"].is_null()) {
+    const auto& c = body["tool_choice"];
+    if (!c.is_string())
+      return Error::format("tool_choice naming a function is not supported: use \"auto\" or \"none\"");
+    choice = c.get<std::string>();
+    if (choice != "auto" && choice != "none")
+      return Error::format("tool_choice \"{}\" is not supported: use \"auto\" or \"none\"", choice);
+  }
+  if (choice == "auto") native["tools"] = body["tools"];
+  return {};
+}
+
 }  // namespace
+
+Result<ordered_json> think_from_effort(const ordered_json& effort) {
+  const std::string e = effort.is_string() ? effort.get<std::string>() : std::string();
+  if (e == "none") return ordered_json(false);
+  if (e == "minimal") return ordered_json("low");
+  if (e == "low" || e == "medium" || e == "high" || e == "max") return ordered_json(e);
+  if (e == "xhigh" || e == "ultra") return ordered_json("max");
+  return Error::format(
+      "invalid reasoning value: {} (must be \"none\", \"minimal\", \"low\", \"medium\", \"high\", \"xhigh\" or "
+      "\"max\")",
+      effort.dump());
+}
 
 Result<Converted> chat_request(const ordered_json& body) {
   CORRAL_TRY(require_model(body));
+  CORRAL_TRY(require_one_choice(body));
   if (!body.contains("messages") || !body["messages"].is_array()) return Error::format("messages must be an array");
   Converted c;
   read_stream_flags(body, c);
@@ -144,7 +196,8 @@ Result<Converted> chat_request(const ordered_json& body) {
   for (const auto& m : body["messages"]) CORRAL_TRY(convert_message(m, tool_names, messages));
   ordered_json native = {{"model", body["model"]}, {"messages", std::move(messages)}, {"stream", c.stream}};
   CORRAL_ASSIGN_OR_RETURN(native["options"], sampling_options(body));
-  if (body.contains("tools") && body["tools"].is_array()) native["tools"] = body["tools"];
+  CORRAL_TRY(apply_tools(body, native));
+  CORRAL_TRY(apply_reasoning(body, native));
   CORRAL_TRY(apply_response_format(body, native));
   if (body.contains("logprobs") && body["logprobs"].is_boolean()) native["logprobs"] = body["logprobs"];
   if (body.contains("top_logprobs") && body["top_logprobs"].is_number_integer())
@@ -155,6 +208,7 @@ Result<Converted> chat_request(const ordered_json& body) {
 
 Result<Converted> completion_request(const ordered_json& body) {
   CORRAL_TRY(require_model(body));
+  CORRAL_TRY(require_one_choice(body));
   if (!body.contains("prompt") || !body["prompt"].is_string()) return Error::format("prompt must be a string");
   Converted c;
   read_stream_flags(body, c);
@@ -192,40 +246,67 @@ ordered_json usage_json(const Usage& u) {
           {"total_tokens", u.prompt_tokens + u.completion_tokens}};
 }
 
-std::string finish_reason(std::string_view done_reason) {
+std::string finish_reason(std::string_view done_reason, bool called_tools) {
+  if (called_tools) return "tool_calls";
   return done_reason == "length" ? "length" : "stop";
 }
 
-ordered_json chat_completion(std::string_view id, std::string_view model, int64_t created, const std::string& content,
+ordered_json tool_call_json(const ToolCall& call) {
+  return {{"id", call.id},
+          {"index", call.index},
+          {"type", "function"},
+          {"function", {{"name", call.name}, {"arguments", call.arguments.dump()}}}};
+}
+
+ordered_json choice_logprobs(const ordered_json& logprobs) {
+  if (!logprobs.is_array()) return nullptr;
+  return {{"content", logprobs}};
+}
+
+ordered_json chat_completion(std::string_view id, std::string_view model, int64_t created, const Answer& answer,
                              std::string_view done_reason, const Usage& usage) {
   ordered_json out = base_object(id, "chat.completion", model, created);
-  out["choices"] = ordered_json::array({{{"index", 0},
-                                         {"message", {{"role", "assistant"}, {"content", content}}},
+  ordered_json message = {{"role", "assistant"}, {"content", answer.out.content}};
+  if (!answer.out.thinking.empty()) message["reasoning"] = answer.out.thinking;
+  if (!answer.out.tool_calls.empty()) {
+    message["tool_calls"] = ordered_json::array();
+    for (const auto& c : answer.out.tool_calls) message["tool_calls"].push_back(tool_call_json(c));
+  }
+  ordered_json choice = {{"index", 0},
+                         {"message", std::move(message)},
+                         {"finish_reason", finish_reason(done_reason, !answer.out.tool_calls.empty())}};
+  if (answer.logprobs.is_array()) choice["logprobs"] = choice_logprobs(answer.logprobs);
+  out["choices"] = ordered_json::array({std::move(choice)});
+  out["usage"] = usage_json(usage);
+  return out;
+}
+
+ordered_json text_completion(std::string_view id, std::string_view model, int64_t created, const Answer& answer,
+                             std::string_view done_reason, const Usage& usage) {
+  ordered_json out = base_object(id, "text_completion", model, created);
+  out["choices"] = ordered_json::array({{{"text", answer.out.content},
+                                         {"index", 0},
+                                         {"logprobs", choice_logprobs(answer.logprobs)},
                                          {"finish_reason", finish_reason(done_reason)}}});
   out["usage"] = usage_json(usage);
   return out;
 }
 
-ordered_json text_completion(std::string_view id, std::string_view model, int64_t created, const std::string& text,
-                             std::string_view done_reason, const Usage& usage) {
-  ordered_json out = base_object(id, "text_completion", model, created);
-  out["choices"] = ordered_json::array(
-      {{{"text", text}, {"index", 0}, {"logprobs", nullptr}, {"finish_reason", finish_reason(done_reason)}}});
-  out["usage"] = usage_json(usage);
-  return out;
-}
-
 ordered_json chat_chunk(std::string_view id, std::string_view model, int64_t created, const ordered_json& delta,
-                        const ordered_json& finish_reason) {
+                        const ordered_json& finish_reason, const ordered_json& logprobs) {
   ordered_json out = base_object(id, "chat.completion.chunk", model, created);
-  out["choices"] = ordered_json::array({{{"index", 0}, {"delta", delta}, {"finish_reason", finish_reason}}});
+  ordered_json choice = {{"index", 0}, {"delta", delta}, {"finish_reason", finish_reason}};
+  if (logprobs.is_array()) choice["logprobs"] = choice_logprobs(logprobs);
+  out["choices"] = ordered_json::array({std::move(choice)});
   return out;
 }
 
 ordered_json text_chunk(std::string_view id, std::string_view model, int64_t created, const std::string& text,
-                        const ordered_json& finish_reason) {
+                        const ordered_json& finish_reason, const ordered_json& logprobs) {
   ordered_json out = base_object(id, "text_completion", model, created);
-  out["choices"] = ordered_json::array({{{"text", text}, {"index", 0}, {"finish_reason", finish_reason}}});
+  ordered_json choice = {{"text", text}, {"index", 0}, {"finish_reason", finish_reason}};
+  if (logprobs.is_array()) choice["logprobs"] = choice_logprobs(logprobs);
+  out["choices"] = ordered_json::array({std::move(choice)});
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "server/output_parser.h"
 
 namespace corral::server::openai {
 
@@ -22,8 +23,13 @@ struct Converted {
 };
 
 // /v1/chat/completions → /api/chat. temperature and top_p default to 1.0 as OpenAI's do;
-// max_tokens (or max_completion_tokens) → num_predict.
+// max_tokens (or max_completion_tokens) → num_predict; reasoning_effort (or reasoning.effort) →
+// think (none → false, minimal → low, xhigh → max); tool_choice "auto" or "none" (the tools are not
+// given to the model), others refused; n must be 1.
 Result<Converted> chat_request(const ordered_json& body);
+// An OpenAI reasoning effort as a native think value (Ollama's mapping: none → false, minimal →
+// "low", low/medium/high/max as they are, xhigh/ultra → "max"); 400 for others.
+Result<ordered_json> think_from_effort(const ordered_json& effort);
 // /v1/completions → /api/generate (prompt must be a string).
 Result<Converted> completion_request(const ordered_json& body);
 // /v1/embeddings → /api/embed (input: a string or an array of strings).
@@ -35,20 +41,33 @@ struct Usage {
 };
 ordered_json usage_json(const Usage& u);
 
-// "stop" → "stop", "length" → "length".
-std::string finish_reason(std::string_view done_reason);
+// "stop" → "stop", "length" → "length"; "tool_calls" when the answer called tools.
+std::string finish_reason(std::string_view done_reason, bool called_tools = false);
 
-// Whole responses.
-ordered_json chat_completion(std::string_view id, std::string_view model, int64_t created, const std::string& content,
+// A whole answer: the parsed output, and (when logprobs were asked for) an array of
+// {token, logprob, bytes, top_logprobs}.
+struct Answer {
+  ParsedOutput out;
+  ordered_json logprobs;  // null: not asked for
+};
+
+// {id, index, type: "function", function: {name, arguments (a JSON string)}}
+ordered_json tool_call_json(const ToolCall& call);
+// {content: [...]} for an array of token logprobs; null for null.
+ordered_json choice_logprobs(const ordered_json& logprobs);
+
+// Whole responses. The chat message carries `reasoning` (the thinking) and `tool_calls` when there
+// are any, as Ollama's compatibility layer does.
+ordered_json chat_completion(std::string_view id, std::string_view model, int64_t created, const Answer& answer,
                              std::string_view done_reason, const Usage& usage);
-ordered_json text_completion(std::string_view id, std::string_view model, int64_t created, const std::string& text,
+ordered_json text_completion(std::string_view id, std::string_view model, int64_t created, const Answer& answer,
                              std::string_view done_reason, const Usage& usage);
 // Stream chunks. A chat delta carries the role only in the first chunk; the last one has an
-// empty delta and the finish reason.
+// empty delta and the finish reason. `logprobs` (an array or null) goes on the choice.
 ordered_json chat_chunk(std::string_view id, std::string_view model, int64_t created, const ordered_json& delta,
-                        const ordered_json& finish_reason);
+                        const ordered_json& finish_reason, const ordered_json& logprobs = nullptr);
 ordered_json text_chunk(std::string_view id, std::string_view model, int64_t created, const std::string& text,
-                        const ordered_json& finish_reason);
+                        const ordered_json& finish_reason, const ordered_json& logprobs = nullptr);
 // The usage chunk sent before [DONE] when include_usage (choices empty).
 ordered_json usage_chunk(std::string_view id, std::string_view object, std::string_view model, int64_t created,
                          const Usage& usage);

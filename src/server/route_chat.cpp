@@ -5,6 +5,7 @@
 
 #include <cctype>
 
+#include "server/answer.h"
 #include "server/http_util.h"
 #include "server/inference.h"
 #include "server/jobs.h"
@@ -17,11 +18,14 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ordered_json chat_object(const std::string& model, const std::string& content, bool done) {
-  return {{"model", model},
-          {"created_at", now_rfc3339()},
-          {"message", {{"role", "assistant"}, {"content", content}}},
-          {"done", done}};
+ordered_json chat_object(const std::string& model, const ParsedOutput& out, bool done) {
+  ordered_json message = {{"role", "assistant"}, {"content", out.content}};
+  if (!out.thinking.empty()) message["thinking"] = out.thinking;
+  if (!out.tool_calls.empty()) {
+    message["tool_calls"] = ordered_json::array();
+    for (const auto& c : out.tool_calls) message["tool_calls"].push_back(native_tool_call(c));
+  }
+  return {{"model", model}, {"created_at", now_rfc3339()}, {"message", std::move(message)}, {"done", done}};
 }
 
 }  // namespace
@@ -46,6 +50,12 @@ ApiResult<PreparedJob> prepare_chat(ServerContext& ctx, const ordered_json& body
   Target& t = std::get<Target>(target);
   if (t.facts->is_embedding_model()) return ApiError{400, fmt::format("\"{}\" does not support chat", t.requested)};
   if (auto e = check_unsupported(body, t)) return *e;
+  const ordered_json tools = body.contains("tools") && body["tools"].is_array() ? body["tools"] : ordered_json::array();
+  auto templates = chat_templates(t.go_template, *t.facts);
+  auto features = ctx.features.get(templates);
+  if (auto e = check_tools(tools, *features, t.requested)) return *e;
+  auto think = resolve_think(body, *features, t.requested);
+  if (auto* e = std::get_if<ApiError>(&think)) return *e;
   auto started = start_job(ctx, body, t, !messages.empty(), start);
   if (auto* e = std::get_if<ApiError>(&started)) return *e;
   PreparedJob chat = std::move(std::get<PreparedJob>(started));
@@ -59,10 +69,10 @@ ApiResult<PreparedJob> prepare_chat(ServerContext& ctx, const ordered_json& body
   request.messages = ordered_json::array();
   for (const auto& m : t.model.messages) request.messages.push_back(m);
   for (auto& m : messages) request.messages.push_back(std::move(m));
-  if (body.contains("tools") && body["tools"].is_array()) request.tools = body["tools"];
+  request.tools = tools;
   request.system = t.model.system;
-  if (body.contains("think") && body["think"].is_boolean()) request.think = body["think"].get<bool>();
-  auto templates = chat_templates(t.go_template, *t.facts);
+  request.think = std::get<ThinkSetting>(think).think;
+  request.think_level = std::get<ThinkSetting>(think).level;
   sched::Runner& runner = job.lease.runner();
   Result<std::string> prompt = Error("");
   if (body.value("truncate", true)) {
@@ -74,6 +84,8 @@ ApiResult<PreparedJob> prepare_chat(ServerContext& ctx, const ordered_json& body
     prompt = render_prompt(request, templates);
   }
   if (!prompt.ok()) return ApiError{400, prompt.error().to_string()};
+  job.syntax = output_syntax(*features, tools, *prompt);
+  job.drop_thinking = !request.think.value_or(false);
   job.request = completion_request(body, t);
   job.request.prompt = std::move(prompt).value();
   job.target = std::move(t);

@@ -2,6 +2,7 @@
 // NDJSON or answered as one object. An empty prompt only loads (or, with keep_alive 0, unloads).
 #include <httplib.h>
 
+#include "server/answer.h"
 #include "server/http_util.h"
 #include "server/inference.h"
 #include "server/jobs.h"
@@ -14,12 +15,23 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ordered_json generate_object(const std::string& model, const std::string& response, bool done) {
-  return {{"model", model}, {"created_at", now_rfc3339()}, {"response", response}, {"done", done}};
+ordered_json generate_object(const std::string& model, const ParsedOutput& out, bool done) {
+  ordered_json j = {{"model", model}, {"created_at", now_rfc3339()}, {"response", out.content}};
+  if (!out.thinking.empty()) j["thinking"] = out.thinking;
+  j["done"] = done;
+  return j;
+}
+
+// The template a request renders with: its own `template`, else the model's.
+std::optional<std::string> generate_template(const ordered_json& body, const Target& t) {
+  if (body.contains("template") && body["template"].is_string() && !body["template"].get<std::string>().empty())
+    return body["template"].get<std::string>();
+  return t.go_template;
 }
 
 // The prompt text for the runner, or an error.
-ApiResult<std::string> generate_prompt(const ordered_json& body, const Target& t, sched::Runner& runner) {
+ApiResult<std::string> generate_prompt(const ordered_json& body, const Target& t, const ThinkSetting& think,
+                                       sched::Runner& runner) {
   std::string prompt = body.value("prompt", "");
   if (body.value("raw", false)) return prompt;
   tmpl::ChatRequest chat;
@@ -27,11 +39,10 @@ ApiResult<std::string> generate_prompt(const ordered_json& body, const Target& t
   chat.messages = generate_messages(with_context ? ordered_json::array() : t.model.messages, prompt);
   chat.system =
       body.contains("system") && body["system"].is_string() ? body["system"].get<std::string>() : t.model.system;
-  if (body.contains("think") && body["think"].is_boolean()) chat.think = body["think"].get<bool>();
-  std::optional<std::string> go_template = t.go_template;
-  if (body.contains("template") && body["template"].is_string() && !body["template"].get<std::string>().empty())
-    go_template = body["template"].get<std::string>();
-  auto rendered = render_prompt(chat, chat_templates(go_template, *t.facts));
+  chat.think = think.think;
+  chat.think_level = think.level;
+  chat.suffix = body.value("suffix", "");
+  auto rendered = render_prompt(chat, chat_templates(generate_template(body, t), *t.facts));
   if (!rendered.ok()) return ApiError{400, rendered.error().to_string()};
   if (!with_context) return std::move(rendered).value();
   // The deprecated `context`: the previous exchange's tokens come first, as text.
@@ -55,8 +66,8 @@ std::optional<ApiError> check_generate_flags(const ordered_json& body) {
   bool has_context = body.contains("context") && body["context"].is_array() && !body["context"].empty();
   if (raw && (has_template || has_system || has_context))
     return ApiError{400, "raw mode does not support template, system, or context"};
-  if (body.contains("suffix") && body["suffix"].is_string() && !body["suffix"].get<std::string>().empty())
-    return ApiError{400, fmt::format("\"{}\" does not support insert", body.value("model", ""))};
+  if (body.contains("suffix") && !body["suffix"].is_null() && !body["suffix"].is_string())
+    return ApiError{400, "suffix must be a string"};
   return std::nullopt;
 }
 
@@ -70,6 +81,11 @@ ApiResult<PreparedJob> prepare_generate(ServerContext& ctx, const ordered_json& 
   Target& t = std::get<Target>(target);
   if (t.facts->is_embedding_model()) return ApiError{400, fmt::format("\"{}\" does not support generate", t.requested)};
   if (auto e = check_unsupported(body, t)) return *e;
+  auto features = ctx.features.get(chat_templates(generate_template(body, t), *t.facts));
+  if (!body.value("suffix", "").empty() && !features->insert)
+    return ApiError{400, capability_error(t.requested, "insert")};
+  auto think = resolve_think(body, *features, t.requested);
+  if (auto* e = std::get_if<ApiError>(&think)) return *e;
   auto started = start_job(ctx, body, t, !body.value("prompt", "").empty(), start);
   if (auto* e = std::get_if<ApiError>(&started)) return *e;
   PreparedJob gen = std::move(std::get<PreparedJob>(started));
@@ -78,8 +94,10 @@ ApiResult<PreparedJob> prepare_generate(ServerContext& ctx, const ordered_json& 
     job.target = std::move(t);
     return gen;
   }
-  auto text = generate_prompt(body, t, job.lease.runner());
+  auto text = generate_prompt(body, t, std::get<ThinkSetting>(think), job.lease.runner());
   if (auto* e = std::get_if<ApiError>(&text)) return *e;
+  job.syntax = output_syntax(*features, ordered_json::array(), std::get<0>(text));
+  job.drop_thinking = !std::get<ThinkSetting>(think).think.value_or(false);
   job.request = completion_request(body, t);
   job.request.prompt = std::move(std::get<0>(text));
   job.request.return_context = !body.value("raw", false);

@@ -5,10 +5,12 @@
 
 #include <random>
 
+#include "server/answer.h"
 #include "server/embed.h"
 #include "server/http_util.h"
 #include "server/jobs.h"
 #include "server/openai.h"
+#include "server/openai_responses.h"
 #include "server/routes.h"
 #include "store/ops.h"
 
@@ -33,8 +35,9 @@ std::string response_id(std::string_view prefix) {
 }
 
 // The translated request, or an OpenAI error already sent.
-std::optional<openai::Converted> convert(const httplib::Request& req, httplib::Response& res,
-                                         Result<openai::Converted> (*translate)(const ordered_json&)) {
+template <typename Converted>
+std::optional<Converted> convert(const httplib::Request& req, httplib::Response& res,
+                                 Result<Converted> (*translate)(const ordered_json&)) {
   auto body = parse_json_body(req);
   if (!body.ok()) {
     send_openai_error(res, 400, body.error().to_string());
@@ -48,21 +51,28 @@ std::optional<openai::Converted> convert(const httplib::Request& req, httplib::R
   return std::move(converted).value();
 }
 
+openai::Usage usage_of(const sched::CompletionDone& done) {
+  return {done.prompt_eval_count, done.eval_count};
+}
+
+// What a stream has sent so far.
+struct StreamState {
+  bool first = true;          // the role goes in the first chat chunk
+  bool called_tools = false;  // the finish reason is then "tool_calls"
+};
+
 // Completions and chat completions differ only in their object shapes.
 struct Shapes {
   const char* id_prefix;
   const char* chunk_object;
-  ordered_json (*whole)(std::string_view, std::string_view, int64_t, const std::string&, std::string_view,
+  ordered_json (*whole)(std::string_view, std::string_view, int64_t, const openai::Answer&, std::string_view,
                         const openai::Usage&);
-  // A stream chunk with `text` (first = the first chunk) or, with finish set, the final chunk.
-  std::function<ordered_json(std::string_view id, std::string_view model, int64_t created, const std::string& text,
-                             bool first, const ordered_json& finish)>
-      chunk;
+  // The chunks for one part of the answer (logprobs, an array, may be empty).
+  std::vector<ordered_json> (*chunks)(std::string_view id, std::string_view model, int64_t created,
+                                      const AnswerDelta& d, StreamState& state);
+  ordered_json (*final_chunk)(std::string_view id, std::string_view model, int64_t created,
+                              const std::string& finish_reason);
 };
-
-openai::Usage usage_of(const sched::CompletionDone& done) {
-  return {done.prompt_eval_count, done.eval_count};
-}
 
 void respond(ServerContext& ctx, httplib::Response& res, PreparedJob prepared, bool include_usage,
              const Shapes& shapes) {
@@ -71,21 +81,24 @@ void respond(ServerContext& ctx, httplib::Response& res, PreparedJob prepared, b
   const int64_t created = unix_now();
   const std::string model = job->target.requested;
   if (!prepared.stream) {
-    std::string text;
-    JobOutcome outcome = run_job(ctx, *job, [&](const sched::CompletionPiece& p) {
-      text += p.content;
+    openai::Answer answer;
+    if (job->request.logprobs) answer.logprobs = ordered_json::array();
+    JobOutcome outcome = run_answer(ctx, *job, [&](AnswerDelta& d) {
+      answer.out.append(std::move(d.out));
+      if (answer.logprobs.is_array())
+        for (auto& l : d.logprobs) answer.logprobs.push_back(std::move(l));
       return true;
     });
     job->lease.release();
     if (!outcome.done) return send_openai_error(res, 500, outcome.error);
-    return send_json(res, shapes.whole(id, model, created, text, outcome.done->done_reason, usage_of(*outcome.done)));
+    return send_json(res, shapes.whole(id, model, created, answer, outcome.done->done_reason, usage_of(*outcome.done)));
   }
   start_sse_stream(res, [&ctx, job, id, created, model, include_usage, shapes](StreamWriter& out) {
-    bool first = true;
-    JobOutcome outcome = run_job(ctx, *job, [&](const sched::CompletionPiece& p) {
-      bool ok = out.write_event(shapes.chunk(id, model, created, p.content, first, nullptr));
-      first = false;
-      return ok;
+    StreamState state;
+    JobOutcome outcome = run_answer(ctx, *job, [&](AnswerDelta& d) {
+      for (const auto& chunk : shapes.chunks(id, model, created, d, state))
+        if (!out.write_event(chunk)) return false;
+      return true;
     });
     job->lease.release();
     if (outcome.cancelled) return;
@@ -94,32 +107,61 @@ void respond(ServerContext& ctx, httplib::Response& res, PreparedJob prepared, b
       out.write_done();
       return;
     }
-    out.write_event(shapes.chunk(id, model, created, "", false, openai::finish_reason(outcome.done->done_reason)));
+    out.write_event(
+        shapes.final_chunk(id, model, created, openai::finish_reason(outcome.done->done_reason, state.called_tools)));
     if (include_usage)
       out.write_event(openai::usage_chunk(id, shapes.chunk_object, model, created, usage_of(*outcome.done)));
     out.write_done();
   });
 }
 
+ordered_json logprobs_or_null(const AnswerDelta& d) {
+  return d.logprobs.empty() ? ordered_json() : d.logprobs;
+}
+
+// Chat: the reasoning, the content and each tool call in chunks of their own (as Ollama splits them).
+std::vector<ordered_json> chat_chunks(std::string_view id, std::string_view model, int64_t created,
+                                      const AnswerDelta& d, StreamState& state) {
+  std::vector<ordered_json> chunks;
+  ordered_json logprobs = logprobs_or_null(d);
+  auto add = [&](const ordered_json& fields) {
+    ordered_json delta = ordered_json::object();
+    if (std::exchange(state.first, false)) delta["role"] = "assistant";
+    delta.update(fields);
+    chunks.push_back(openai::chat_chunk(id, model, created, delta, nullptr, std::exchange(logprobs, nullptr)));
+  };
+  if (!d.out.thinking.empty()) add({{"content", ""}, {"reasoning", d.out.thinking}});
+  if (!d.out.content.empty()) add({{"content", d.out.content}});
+  for (const auto& call : d.out.tool_calls) {
+    add({{"content", ""}, {"tool_calls", ordered_json::array({openai::tool_call_json(call)})}});
+    state.called_tools = true;
+  }
+  if (chunks.empty() && logprobs.is_array()) add({{"content", ""}});
+  return chunks;
+}
+
+ordered_json chat_final_chunk(std::string_view id, std::string_view model, int64_t created, const std::string& finish) {
+  return openai::chat_chunk(id, model, created, ordered_json::object(), finish);
+}
+
+std::vector<ordered_json> text_chunks(std::string_view id, std::string_view model, int64_t created,
+                                      const AnswerDelta& d, StreamState&) {
+  if (d.out.content.empty() && d.logprobs.empty()) return {};
+  return {openai::text_chunk(id, model, created, d.out.content, nullptr, logprobs_or_null(d))};
+}
+
+ordered_json text_final_chunk(std::string_view id, std::string_view model, int64_t created, const std::string& finish) {
+  return openai::text_chunk(id, model, created, "", finish);
+}
+
 const Shapes& chat_shapes() {
-  static const Shapes shapes{"chatcmpl-", "chat.completion.chunk", openai::chat_completion,
-                             [](std::string_view id, std::string_view model, int64_t created, const std::string& text,
-                                bool first, const ordered_json& finish) {
-                               ordered_json delta = ordered_json::object();
-                               if (finish.is_null()) {
-                                 if (first) delta["role"] = "assistant";
-                                 delta["content"] = text;
-                               }
-                               return openai::chat_chunk(id, model, created, delta, finish);
-                             }};
+  static const Shapes shapes{"chatcmpl-", "chat.completion.chunk", openai::chat_completion, chat_chunks,
+                             chat_final_chunk};
   return shapes;
 }
 
 const Shapes& completion_shapes() {
-  static const Shapes shapes{
-      "cmpl-", "text_completion", openai::text_completion,
-      [](std::string_view id, std::string_view model, int64_t created, const std::string& text, bool /*first*/,
-         const ordered_json& finish) { return openai::text_chunk(id, model, created, text, finish); }};
+  static const Shapes shapes{"cmpl-", "text_completion", openai::text_completion, text_chunks, text_final_chunk};
   return shapes;
 }
 
@@ -142,6 +184,52 @@ void handle_completions(ServerContext& ctx, const httplib::Request& req, httplib
   auto prepared = prepare_generate(ctx, converted->native, start);
   if (auto* e = std::get_if<ApiError>(&prepared)) return send_openai_error(res, e->status, e->message);
   respond(ctx, res, std::move(std::get<PreparedJob>(prepared)), converted->include_usage, completion_shapes());
+}
+
+// /v1/responses: the request becomes a native chat; the answer a response object or its events.
+void handle_responses(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  const auto start = std::chrono::steady_clock::now();
+  auto converted = convert(req, res, responses::convert_request);
+  if (!converted) return;
+  if (converted->native["messages"].empty()) return send_openai_error(res, 400, "input must not be empty");
+  auto prepared = prepare_chat(ctx, converted->native, start);
+  if (auto* e = std::get_if<ApiError>(&prepared)) return send_openai_error(res, e->status, e->message);
+  std::shared_ptr<Job> job = std::move(std::get<PreparedJob>(prepared).job);
+  const std::string id = response_id("resp_");
+  const int64_t created = unix_now();
+  ordered_json echo = std::move(converted->echo);
+  if (!converted->stream) {
+    ParsedOutput answer;
+    JobOutcome outcome = run_answer(ctx, *job, [&](AnswerDelta& d) {
+      answer.append(std::move(d.out));
+      return true;
+    });
+    job->lease.release();
+    if (!outcome.done) return send_openai_error(res, 500, outcome.error);
+    const std::string status = outcome.done->done_reason == "length" ? "incomplete" : "completed";
+    const responses::Usage usage{outcome.done->prompt_eval_count, outcome.done->eval_count};
+    ordered_json out = responses::response_object(echo, id, created, status, responses::output_items(id, answer),
+                                                  responses::usage_json(usage));
+    out["completed_at"] = unix_now();
+    return send_json(res, out);
+  }
+  start_sse_stream(res, [&ctx, job, id, created, echo](StreamWriter& out) {
+    responses::StreamEvents events(echo, id, created);
+    auto write = [&out](const std::vector<responses::Event>& list) {
+      for (const auto& e : list)
+        if (!out.write_event(e.data, e.type)) return false;
+      return true;
+    };
+    if (!write(events.start())) return;
+    JobOutcome outcome = run_answer(ctx, *job, [&](AnswerDelta& d) { return write(events.add(d.out)); });
+    job->lease.release();
+    if (outcome.cancelled) return;
+    if (!outcome.done) {
+      out.write_event(ordered_json{{"type", "error"}, {"code", "server_error"}, {"message", outcome.error}}, "error");
+      return;
+    }
+    write(events.finish(outcome.done->done_reason, {outcome.done->prompt_eval_count, outcome.done->eval_count}));
+  });
 }
 
 void handle_embeddings(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -193,6 +281,8 @@ void register_openai_routes(httplib::Server& http, ServerContext& ctx) {
             [&ctx](const httplib::Request& req, httplib::Response& res) { handle_chat_completions(ctx, req, res); });
   http.Post("/v1/completions",
             [&ctx](const httplib::Request& req, httplib::Response& res) { handle_completions(ctx, req, res); });
+  http.Post("/v1/responses",
+            [&ctx](const httplib::Request& req, httplib::Response& res) { handle_responses(ctx, req, res); });
   http.Post("/v1/embeddings",
             [&ctx](const httplib::Request& req, httplib::Response& res) { handle_embeddings(ctx, req, res); });
   http.Get("/v1/models", [&ctx](const httplib::Request&, httplib::Response& res) { handle_models(ctx, res); });

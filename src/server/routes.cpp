@@ -25,6 +25,7 @@ constexpr std::string_view kPatterns[] = {
     "/api/ps",
     "/v1/chat/completions",
     "/v1/completions",
+    "/v1/responses",
     "/v1/embeddings",
     "/v1/models",
     "/v1/models/(.+)",

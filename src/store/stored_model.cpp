@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "template/go_template.h"
+#include "template/features.h"
 
 namespace corral::store {
 
@@ -45,14 +45,19 @@ std::vector<std::string> model_capabilities(const GgufFile& file, const ModelInf
   const auto& md = file.metadata();
   bool embedding = md.find(info.architecture + ".pooling_type") != nullptr;
   std::vector<std::string> caps{embedding ? "embedding" : "completion"};
-  auto t = tmpl::GoTemplate::parse(parts.template_text);
-  if (!embedding && t.ok() && !parts.template_text.empty()) {
-    if (t->uses("tools")) caps.emplace_back("tools");
-    if (t->uses("suffix")) caps.emplace_back("insert");
+  // The template that answers chats: the TEMPLATE layer, else the GGUF's Jinja template.
+  tmpl::ChatTemplates templates;
+  if (!parts.template_text.empty()) {
+    templates.go_template = parts.template_text;
+  } else if (auto jinja = md.get_string("tokenizer.chat_template")) {
+    templates.jinja = std::string(*jinja);
   }
+  const tmpl::TemplateFeatures features = tmpl::template_features(templates);
+  if (!embedding && features.tools) caps.emplace_back("tools");
+  if (!embedding && features.insert) caps.emplace_back("insert");
   if (!parts.projector_paths.empty() || md.find(info.architecture + ".vision.block_count") != nullptr)
     caps.emplace_back("vision");
-  if (t.ok() && t->uses("think")) caps.emplace_back("thinking");
+  if (features.thinking) caps.emplace_back("thinking");
   return caps;
 }
 

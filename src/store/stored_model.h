@@ -30,8 +30,9 @@ struct StoredModel {
 Result<StoredModel> load_stored_model(const Store& store, const ModelName& name);
 
 // Ollama's capabilities in its order: completion or embedding (a pooling type in the GGUF), tools
-// and insert (variables the template uses), vision (a projector layer or vision metadata),
-// thinking (the template uses .Think).
+// and insert, vision (a projector layer or vision metadata), thinking — tools, insert and thinking
+// read from the template that answers chats (the TEMPLATE layer, else the GGUF's Jinja template;
+// template/features.h).
 std::vector<std::string> model_capabilities(const GgufFile& file, const ModelInfo& info, const ModelfileParts& parts);
 
 // The model facts with the config's overrides (parameter size, quantization) applied, as show

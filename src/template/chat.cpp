@@ -59,7 +59,13 @@ Result<RenderedPrompt> render_chat(const ChatRequest& request, const ChatTemplat
     values.messages = std::move(messages);
     if (request.tools.is_array()) values.tools = request.tools;
     values.think = request.think.value_or(false);
+    values.think_level = request.think_level;
     values.is_think_set = request.think.has_value();
+    if (!request.suffix.empty()) {
+      values.suffix = request.suffix;
+      for (const auto& m : values.messages)
+        if (m.is_object() && m.value("role", "") == "user") values.prompt = m.value("content", "");
+    }
     auto rendered = parsed->execute(values, limits);
     if (!rendered.ok()) return std::move(rendered).error().with_context("rendering the Go template");
     out.prompt = std::move(rendered).value();
@@ -75,6 +81,7 @@ Result<RenderedPrompt> render_chat(const ChatRequest& request, const ChatTemplat
   vars["bos_token"] = templates.bos_token;
   vars["eos_token"] = templates.eos_token;
   if (request.think) vars["enable_thinking"] = *request.think;
+  if (!request.think_level.empty()) vars["reasoning_effort"] = request.think_level;
   auto rendered = parsed->render(vars, limits);
   if (!rendered.ok()) return std::move(rendered).error().with_context("rendering the chat template");
   out.prompt = std::move(rendered).value();

@@ -18,6 +18,10 @@ struct ChatRequest {
   nlohmann::ordered_json tools = nlohmann::ordered_json::array();
   std::string system;  // the model's SYSTEM; used when the messages carry no system message
   std::optional<bool> think;
+  std::string think_level;  // "low" | "medium" | "high" | "max" (think is then true)
+  // Fill-in-the-middle (/api/generate's suffix): a Go template runs once on .Prompt (the last
+  // user message) and .Suffix.
+  std::string suffix;
 };
 
 struct ChatTemplates {

@@ -23,16 +23,18 @@ using nlohmann::ordered_json;
 // Ollama's Identifiers(): the field names in pipelines (not in variables or chains).
 Status collect_identifiers(const NodeList& list, std::set<std::string>& out);
 
+void insert_lower(std::string id, std::set<std::string>& out) {
+  for (char& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  out.insert(std::move(id));
+}
+
+// As Ollama's Identifiers: field names, and a variable's name and fields ($.Tools counts as tools).
 void collect_pipe(const Pipeline& p, std::set<std::string>& out) {
   for (const auto& cmd : p.cmds) {
     for (const auto& a : cmd.args) {
-      if (a.kind == ArgKind::Field) {
-        for (const auto& f : a.fields) {
-          std::string lower = f;
-          for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          out.insert(lower);
-        }
-      }
+      if (a.kind == ArgKind::Variable) insert_lower(a.name, out);
+      if (a.kind == ArgKind::Field || a.kind == ArgKind::Variable)
+        for (const auto& f : a.fields) insert_lower(f, out);
       if (a.kind == ArgKind::Sub && a.fields.empty() && a.sub) collect_pipe(*a.sub, out);
     }
   }

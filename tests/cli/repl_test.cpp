@@ -305,5 +305,42 @@ TEST_F(ReplTest, PipedPromptIsNotInteractive) {
   EXPECT_EQ(r.out.find(">>>"), std::string::npos) << r.out;
 }
 
+// A thinking model (a scripted one with Qwen 3's vocabulary and template, `corral debug
+// scripted`): the chat shows Ollama's "Thinking..." block, grey and bold, before the answer;
+// /set nothink asks without thinking and the block is gone.
+TEST_F(ReplTest, ThinkingIsShownAsOllamaShowsItAndNothinkTurnsItOff) {
+  const auto vocab = fixtures_dir() / "models/qwen3-tiny-qwen3v4k-f32.gguf";
+  CORRAL_REQUIRE_FIXTURE(vocab);
+  {
+    std::ofstream script(dir_ / "think.json");
+    script << R"({"rules": [
+        {"after": "<|im_start|>assistant\n", "say": "<think>\nA greeting.\n</think>\n\nHello there.<|im_end|>"},
+        {"after": "<think>\n\n</think>\n\n", "say": "Hello there.<|im_end|>"}]})";
+    std::ofstream mf(dir_ / "Modelfile.think");
+    mf << "FROM " << (dir_ / "think.gguf").string() << "\n";
+  }
+  auto built = run_corral("debug scripted --vocab '" + vocab.string() + "' --script '" +
+                          (dir_ / "think.json").string() + "' -o '" + (dir_ / "think.gguf").string() + "'");
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  auto created = run_corral("create think -f '" + (dir_ / "Modelfile.think").string() + "'");
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+
+  auto chat = start_chat("think");
+  ASSERT_TRUE(chat->expect(">>> $")) << chat->output();
+  chat->type_line("Hi");
+  auto shown = chat->expect(R"(Hello there\.[\s\S]*>>> $)");
+  ASSERT_TRUE(shown) << chat->output();
+  EXPECT_NE(shown->find("\x1b[90m\x1b[1mThinking...\r\n\x1b[0m\x1b[90mA greeting."), std::string::npos) << *shown;
+  EXPECT_NE(shown->find("\x1b[90m\x1b[1m...done thinking.\r\n\r\n\x1b[0mHello there."), std::string::npos) << *shown;
+  chat->type_line("/set nothink");
+  ASSERT_TRUE(chat->expect("Set 'nothink' mode\\.\r\n>>> $")) << chat->output();
+  chat->type_line("Hi again");
+  auto plain = chat->expect(R"(Hello there\.[\s\S]*>>> $)");
+  ASSERT_TRUE(plain) << chat->output();
+  EXPECT_EQ(plain->find("Thinking..."), std::string::npos) << *plain;
+  chat->type_line("/bye");
+  EXPECT_EQ(chat->wait_exit(10s), 0) << chat->output();
+}
+
 }  // namespace
 }  // namespace corral::testing

@@ -1,6 +1,9 @@
 // The official clients pointed at a test server, with every response teed to the validator.
+import { after, afterEach, before } from 'node:test';
+import fs from 'node:fs';
 import { Ollama, OpenAI } from './deps.mjs';
-import { validatingFetch } from './openapi.mjs';
+import { Server, makeTempDir } from './harness.mjs';
+import { ResponseValidator, validatingFetch } from './openapi.mjs';
 
 export function makeClients(server, validator) {
   const vfetch = validatingFetch(validator);
@@ -30,4 +33,25 @@ export function makeClients(server, validator) {
       return { status: res.status, lines: text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)) };
     },
   };
+}
+
+// One `corral serve` for the suite that calls this (inside its describe): a temporary store that
+// `fill(store)` fills, the validating clients, every response checked after each test, and at the
+// end the server stopped and the store removed. Returns {store, server, v, c}, set once before() ran.
+export function suiteServer(fill, { env } = {}) {
+  const s = {};
+  before(async () => {
+    s.store = makeTempDir();
+    fill(s.store);
+    s.server = await Server.start({ storeDir: s.store, env });
+    s.v = new ResponseValidator();
+    s.c = makeClients(s.server, s.v);
+  });
+  afterEach(async () => s.v.check());
+  after(async () => {
+    if (s.v) console.log(`# ${s.v.report().replaceAll('\n', '\n# ')}`);
+    if (s.server) await s.server.stop();
+    if (s.store) fs.rmSync(s.store, { recursive: true, force: true });
+  });
+  return s;
 }

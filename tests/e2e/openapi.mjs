@@ -84,33 +84,204 @@ function envelope(object, choice, extra = {}) {
     },
   };
 }
+// A tool call as OpenAI sends it: arguments are a JSON string.
+const TOOL_CALL = {
+  type: 'object',
+  required: ['id', 'type', 'function'],
+  properties: {
+    id: { type: 'string', pattern: '^call_' },
+    index: { type: 'integer', minimum: 0 },
+    type: { const: 'function' },
+    function: {
+      type: 'object', required: ['name', 'arguments'],
+      properties: { name: { type: 'string', minLength: 1 }, arguments: { type: 'string' } },
+    },
+  },
+};
+const TOP_LOGPROB = {
+  type: 'object',
+  required: ['token', 'logprob'],
+  properties: {
+    token: { type: 'string' },
+    logprob: { type: 'number', maximum: 0 },
+    bytes: { oneOf: [{ type: 'null' }, { type: 'array', items: { type: 'integer', minimum: 0, maximum: 255 } }] },
+  },
+};
+const TOKEN_LOGPROB = {
+  ...TOP_LOGPROB,
+  properties: { ...TOP_LOGPROB.properties, top_logprobs: { type: 'array', items: TOP_LOGPROB } },
+};
+// choices[].logprobs: {content: [...]} (absent or null when not asked for).
+const CHOICE_LOGPROBS = {
+  oneOf: [{ type: 'null' }, {
+    type: 'object', required: ['content'], properties: { content: { type: 'array', items: TOKEN_LOGPROB } },
+  }],
+};
 const CHAT_MESSAGE = {
   type: 'object',
   required: ['role', 'content'],
-  properties: { role: { const: 'assistant' }, content: { type: ['string', 'null'] } },
+  properties: {
+    role: { const: 'assistant' },
+    content: { type: ['string', 'null'] },
+    reasoning: { type: 'string' },
+    tool_calls: { type: 'array', minItems: 1, items: TOOL_CALL },
+  },
 };
-// Hand schemas for the OpenAI-compatible routes: [method, path regex, kind] → schema.
+const CHAT_DELTA = {
+  type: 'object',
+  properties: {
+    role: { const: 'assistant' },
+    content: { type: ['string', 'null'] },
+    reasoning: { type: 'string' },
+    tool_calls: { type: 'array', minItems: 1, items: { ...TOOL_CALL, required: ['index', 'id', 'type', 'function'] } },
+  },
+};
+// The Responses API (/v1/responses): the response object and its output items, as OpenAI types them.
+const OUTPUT_TEXT = {
+  type: 'object', required: ['type', 'text', 'annotations'],
+  properties: { type: { const: 'output_text' }, text: { type: 'string' }, annotations: { type: 'array' } },
+};
+const OUTPUT_ITEM = {
+  type: 'object',
+  required: ['id', 'type'],
+  properties: { id: { type: 'string' }, type: { type: 'string' } },
+  oneOf: [
+    {
+      required: ['id', 'type', 'role', 'content', 'status'],
+      properties: {
+        id: { type: 'string', pattern: '^msg_' }, type: { const: 'message' }, role: { const: 'assistant' },
+        status: { enum: ['in_progress', 'completed', 'incomplete'] }, content: { type: 'array', items: OUTPUT_TEXT },
+      },
+    },
+    {
+      required: ['id', 'type', 'call_id', 'name', 'arguments'],
+      properties: {
+        id: { type: 'string', pattern: '^fc_' }, type: { const: 'function_call' }, call_id: { type: 'string', pattern: '^call_' },
+        name: { type: 'string', minLength: 1 }, arguments: { type: 'string' },
+        status: { enum: ['in_progress', 'completed', 'incomplete'] },
+      },
+    },
+    {
+      required: ['id', 'type', 'summary'],
+      properties: {
+        id: { type: 'string', pattern: '^rs_' }, type: { const: 'reasoning' },
+        summary: {
+          type: 'array',
+          items: { type: 'object', required: ['type', 'text'], properties: { type: { const: 'summary_text' }, text: { type: 'string' } } },
+        },
+      },
+    },
+  ],
+};
+const RESPONSE = {
+  type: 'object',
+  required: ['id', 'object', 'created_at', 'status', 'model', 'output', 'tools', 'tool_choice', 'parallel_tool_calls'],
+  properties: {
+    id: { type: 'string', pattern: '^resp_' },
+    object: { const: 'response' },
+    created_at: { type: 'integer' },
+    status: { enum: ['completed', 'in_progress', 'incomplete', 'failed'] },
+    error: { type: 'null' },
+    incomplete_details: { oneOf: [{ type: 'null' }, { type: 'object', required: ['reason'], properties: { reason: { type: 'string' } } }] },
+    model: { type: 'string' },
+    output: { type: 'array', items: OUTPUT_ITEM },
+    tools: { type: 'array' },
+    tool_choice: {},
+    parallel_tool_calls: { type: 'boolean' },
+    usage: {
+      oneOf: [{ type: 'null' }, {
+        type: 'object', required: ['input_tokens', 'output_tokens', 'total_tokens', 'input_tokens_details', 'output_tokens_details'],
+        properties: {
+          input_tokens: { type: 'integer', minimum: 0 }, output_tokens: { type: 'integer', minimum: 0 },
+          total_tokens: { type: 'integer', minimum: 0 }, input_tokens_details: { type: 'object' },
+          output_tokens_details: { type: 'object' },
+        },
+      }],
+    },
+  },
+};
+const EVENT_FIELDS = {
+  item_id: { type: 'string', minLength: 1 },
+  output_index: { type: 'integer', minimum: 0 },
+  content_index: { type: 'integer', minimum: 0 },
+  summary_index: { type: 'integer', minimum: 0 },
+  delta: { type: 'string' },
+  text: { type: 'string' },
+  arguments: { type: 'string' },
+};
+// One typed event per `event:`; the data repeats the type and carries a sequence number.
+function responseEvent(type, required, properties = {}) {
+  return {
+    if: { properties: { type: { const: type } }, required: ['type'] },
+    then: {
+      required: ['sequence_number', ...required],
+      properties: {
+        sequence_number: {},
+        ...Object.fromEntries(required.map((k) => [k, EVENT_FIELDS[k] ?? {}])),
+        ...properties,
+      },
+    },
+  };
+}
+const RESPONSE_EVENT = {
+  type: 'object',
+  required: ['type', 'sequence_number'],
+  properties: {
+    type: {
+      enum: [
+        'response.created', 'response.in_progress', 'response.completed', 'response.incomplete', 'response.failed',
+        'response.output_item.added', 'response.output_item.done', 'response.content_part.added',
+        'response.content_part.done', 'response.output_text.delta', 'response.output_text.done',
+        'response.function_call_arguments.delta', 'response.function_call_arguments.done',
+        'response.reasoning_summary_part.added', 'response.reasoning_summary_part.done',
+        'response.reasoning_summary_text.delta', 'response.reasoning_summary_text.done', 'error',
+      ],
+    },
+    sequence_number: { type: 'integer', minimum: 0 },
+    ...EVENT_FIELDS,
+  },
+  allOf: [
+    ...['response.created', 'response.in_progress', 'response.completed', 'response.incomplete'].map((t) =>
+      responseEvent(t, ['response'], { response: RESPONSE })),
+    ...['response.output_item.added', 'response.output_item.done'].map((t) =>
+      responseEvent(t, ['output_index', 'item'], { item: OUTPUT_ITEM })),
+    ...['response.content_part.added', 'response.content_part.done'].map((t) =>
+      responseEvent(t, ['item_id', 'output_index', 'content_index', 'part'], { part: OUTPUT_TEXT })),
+    responseEvent('response.output_text.delta', ['item_id', 'output_index', 'content_index', 'delta']),
+    responseEvent('response.output_text.done', ['item_id', 'output_index', 'content_index', 'text']),
+    responseEvent('response.function_call_arguments.delta', ['item_id', 'output_index', 'delta']),
+    responseEvent('response.function_call_arguments.done', ['item_id', 'output_index', 'arguments']),
+    ...['response.reasoning_summary_part.added', 'response.reasoning_summary_part.done'].map((t) =>
+      responseEvent(t, ['item_id', 'output_index', 'summary_index', 'part'])),
+    responseEvent('response.reasoning_summary_text.delta', ['item_id', 'output_index', 'summary_index', 'delta']),
+    responseEvent('response.reasoning_summary_text.done', ['item_id', 'output_index', 'summary_index', 'text']),
+  ],
+};
+// Hand schemas for the OpenAI-compatible routes: [method, path regex, kind, schema, {done, named}]
+// (done: the SSE stream ends with data: [DONE]; named: every event has an `event:` line equal to its type).
 const OPENAI_SCHEMAS = [
   ['POST', /^\/v1\/chat\/completions$/, 'json',
     envelope('chat.completion', {
       type: 'object', required: ['index', 'message', 'finish_reason'],
-      properties: { index: { type: 'integer' }, message: CHAT_MESSAGE, finish_reason: FINISH },
+      properties: { index: { type: 'integer' }, message: CHAT_MESSAGE, finish_reason: FINISH, logprobs: CHOICE_LOGPROBS },
     }, { required: ['usage'], properties: { usage: USAGE } })],
   ['POST', /^\/v1\/chat\/completions$/, 'sse',
     envelope('chat.completion.chunk', {
       type: 'object', required: ['index', 'delta'],
-      properties: { index: { type: 'integer' }, delta: { type: 'object' }, finish_reason: FINISH },
+      properties: { index: { type: 'integer' }, delta: CHAT_DELTA, finish_reason: FINISH, logprobs: CHOICE_LOGPROBS },
     }, { properties: { usage: { oneOf: [{ type: 'null' }, USAGE] } } })],
   ['POST', /^\/v1\/completions$/, 'json',
     envelope('text_completion', {
       type: 'object', required: ['index', 'text', 'finish_reason'],
-      properties: { index: { type: 'integer' }, text: { type: 'string' }, finish_reason: FINISH },
+      properties: { index: { type: 'integer' }, text: { type: 'string' }, finish_reason: FINISH, logprobs: CHOICE_LOGPROBS },
     }, { required: ['usage'], properties: { usage: USAGE } })],
   ['POST', /^\/v1\/completions$/, 'sse',
     envelope('text_completion', {
       type: 'object', required: ['index', 'text'],
-      properties: { index: { type: 'integer' }, text: { type: 'string' }, finish_reason: FINISH },
+      properties: { index: { type: 'integer' }, text: { type: 'string' }, finish_reason: FINISH, logprobs: CHOICE_LOGPROBS },
     }, { properties: { usage: { oneOf: [{ type: 'null' }, USAGE] } } })],
+  ['POST', /^\/v1\/responses$/, 'json', RESPONSE],
+  ['POST', /^\/v1\/responses$/, 'sse', RESPONSE_EVENT, { done: false, named: true }],
   ['POST', /^\/v1\/embeddings$/, 'json', {
     type: 'object', required: ['object', 'data', 'model', 'usage'],
     properties: {
@@ -174,8 +345,8 @@ function compile() {
       }
     }
   }
-  const hand = [...OPENAI_SCHEMAS, ...EXTRA_SCHEMAS].map(([method, regex, kind, schema]) => ({
-    method, regex, kind, validate: ajv.compile(schema),
+  const hand = [...OPENAI_SCHEMAS, ...EXTRA_SCHEMAS].map(([method, regex, kind, schema, sse = {}]) => ({
+    method, regex, kind, validate: ajv.compile(schema), done: sse.done ?? true, named: sse.named ?? false,
   }));
   return { ajv, routes, hand, errorSchema: ajv.compile(ERROR_STRICT), openaiError: ajv.compile(OPENAI_ERROR) };
 }
@@ -270,15 +441,19 @@ export class ResponseValidator {
     const events = text.split(/\r?\n\r?\n/).filter((e) => e.trim() !== '');
     let done = false;
     for (const event of events) {
-      const data = event.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+      const lines = event.split(/\r?\n/);
+      const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+      const name = lines.filter((l) => l.startsWith('event:')).map((l) => l.slice(6).trim())[0];
       if (data === '[DONE]') { done = true; continue; }
       if (done) this.errors.push(`${where}: SSE event after [DONE]: ${data.slice(0, 200)}`);
       let chunk;
       try { chunk = JSON.parse(data); } catch { this.errors.push(`${where}: SSE data is not JSON: ${data.slice(0, 200)}`); continue; }
-      if ('error' in chunk) this.#check(`${where} (stream error)`, this.openaiError, chunk);
+      if (hand.named && name !== chunk.type) this.errors.push(`${where}: SSE event "${name}" carries type "${chunk.type}"`);
+      if ('error' in chunk && !hand.named) this.#check(`${where} (stream error)`, this.openaiError, chunk);
       else this.#check(where, hand.validate, chunk);
     }
-    if (!done) this.errors.push(`${where}: SSE stream did not end with data: [DONE]`);
+    if (hand.done && !done) this.errors.push(`${where}: SSE stream did not end with data: [DONE]`);
+    if (!hand.done && done) this.errors.push(`${where}: SSE stream sent data: [DONE]`);
   }
 
   #validateExtra(method, path, status, type, text, where) {

@@ -74,6 +74,49 @@ describe('ResponseValidator', { skip }, () => {
     assert.ok(errs.some((e) => /did not end with data: \[DONE\]/.test(e)), errs.join('\n'));
   });
 
+  it('checks tool calls, reasoning and logprobs in chat completions', async () => {
+    const whole = (message, extra = {}) => json({
+      id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'm',
+      choices: [{ index: 0, message: { role: 'assistant', content: '', ...message }, finish_reason: 'tool_calls', ...extra }],
+      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+    });
+    const call = { id: 'call_abcd1234', index: 0, type: 'function', function: { name: 'f', arguments: '{}' } };
+    const logprobs = { content: [{ token: 'a', logprob: -0.1, bytes: [97], top_logprobs: [{ token: 'a', logprob: -0.1, bytes: [97] }] }] };
+    assert.deepEqual(await failures((v) => v.observe('POST', '/v1/chat/completions',
+      whole({ reasoning: 'hmm', tool_calls: [call] }, { logprobs }))), []);
+    const errs = await failures((v) => {
+      v.observe('POST', '/v1/chat/completions', whole({ tool_calls: [{ ...call, function: { name: 'f', arguments: {} } }] }));
+      v.observe('POST', '/v1/chat/completions', whole({ tool_calls: [{ ...call, id: 'x1' }] }));
+      v.observe('POST', '/v1/chat/completions', whole({}, { logprobs: { content: [{ token: 'a', logprob: 0.5 }] } }));
+    });
+    assert.equal(errs.filter((e) => /^  [A-Z]/.test(e)).length, 3, errs.join('\n'));
+  });
+
+  it('checks /v1/responses objects and their typed events (no [DONE])', async () => {
+    const response = {
+      id: 'resp_1', object: 'response', created_at: 1, status: 'completed', model: 'm', tools: [], tool_choice: 'auto',
+      parallel_tool_calls: true, error: null, incomplete_details: null,
+      output: [{ id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'hi', annotations: [] }] }],
+      usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2, input_tokens_details: {}, output_tokens_details: {} },
+    };
+    const named = (events) => new Response(events.map((e) => `event: ${e.name ?? e.type}\ndata: ${JSON.stringify(e)}\n\n`).join(''),
+      { headers: { 'content-type': 'text/event-stream' } });
+    const delta = { type: 'response.output_text.delta', sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'hi' };
+    assert.deepEqual(await failures((v) => {
+      v.observe('POST', '/v1/responses', json(response));
+      v.observe('POST', '/v1/responses', named([{ type: 'response.created', sequence_number: 0, response }, delta,
+        { type: 'response.completed', sequence_number: 2, response }]));
+    }), []);
+    const errs = await failures((v) => {
+      v.observe('POST', '/v1/responses', json({ ...response, output: [{ id: 'msg_1', type: 'message' }] }));
+      v.observe('POST', '/v1/responses', named([{ ...delta, name: 'response.output_text.done' }]));
+      v.observe('POST', '/v1/responses', named([{ ...delta, item_id: undefined }]));
+      v.observe('POST', '/v1/responses', new Response(`event: response.created\ndata: ${JSON.stringify({ type: 'response.created', sequence_number: 0, response })}\n\ndata: [DONE]\n\n`,
+        { headers: { 'content-type': 'text/event-stream' } }));
+    });
+    assert.equal(errs.filter((e) => /^  [A-Z]/.test(e)).length, 4, errs.join('\n'));
+  });
+
   it('reports responses the spec has no schema for', async () => {
     const v = new ResponseValidator();
     v.observe('POST', '/api/embeddings', json({ embedding: [0.5] }));

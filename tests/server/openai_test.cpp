@@ -54,9 +54,13 @@ TEST(OpenAi, BadRequestsAreErrors) {
 }
 
 TEST(OpenAi, ResponseShapes) {
-  auto whole = chat_completion("chatcmpl-1", "m", 100, "hi", "length", {3, 2});
+  Answer answer;
+  answer.out.content = "hi";
+  auto whole = chat_completion("chatcmpl-1", "m", 100, answer, "length", {3, 2});
   EXPECT_EQ(whole["object"], "chat.completion");
   EXPECT_EQ(whole["choices"][0]["message"]["content"], "hi");
+  EXPECT_FALSE(whole["choices"][0]["message"].contains("reasoning"));
+  EXPECT_FALSE(whole["choices"][0].contains("logprobs"));
   EXPECT_EQ(whole["choices"][0]["finish_reason"], "length");
   EXPECT_EQ(whole["usage"]["total_tokens"], 5);
   auto usage = usage_chunk("chatcmpl-1", "chat.completion.chunk", "m", 100, {3, 2});
@@ -64,6 +68,63 @@ TEST(OpenAi, ResponseShapes) {
   auto err = error_body(404, "model \"x\" not found");
   EXPECT_EQ(err["error"]["type"], "not_found_error");
   EXPECT_TRUE(err["error"]["param"].is_null());
+}
+
+TEST(OpenAi, AnswerWithThinkingToolCallsAndLogprobs) {
+  Answer answer;
+  answer.out.content = "";
+  answer.out.thinking = "hmm";
+  answer.out.tool_calls.push_back({"call_abc", "get_weather", ordered_json{{"city", "Paris"}}, 0});
+  answer.logprobs = ordered_json::array({{{"token", "a"}, {"logprob", -0.5}, {"bytes", {97}}}});
+  auto whole = chat_completion("chatcmpl-1", "m", 100, answer, "stop", {3, 2});
+  const auto& choice = whole["choices"][0];
+  EXPECT_EQ(choice["finish_reason"], "tool_calls");
+  EXPECT_EQ(choice["message"]["reasoning"], "hmm");
+  const auto& call = choice["message"]["tool_calls"][0];
+  EXPECT_EQ(call["id"], "call_abc");
+  EXPECT_EQ(call["type"], "function");
+  EXPECT_EQ(call["index"], 0);
+  EXPECT_EQ(call["function"]["name"], "get_weather");
+  EXPECT_EQ(call["function"]["arguments"], R"({"city":"Paris"})");
+  EXPECT_EQ(choice["logprobs"]["content"][0]["token"], "a");
+  auto text = text_completion("cmpl-1", "m", 100, answer, "length", {3, 2});
+  EXPECT_EQ(text["choices"][0]["finish_reason"], "length");
+  EXPECT_EQ(text["choices"][0]["logprobs"]["content"][0]["logprob"], -0.5);
+}
+
+TEST(OpenAi, NMustBeOneAndToolChoiceAutoOrNone) {
+  auto n2 = chat_request(ordered_json::parse(R"({"model":"m","messages":[],"n":2})"));
+  ASSERT_FALSE(n2.ok());
+  EXPECT_NE(n2.error().to_string().find("n must be 1"), std::string::npos);
+  EXPECT_TRUE(chat_request(ordered_json::parse(R"({"model":"m","messages":[],"n":1})")).ok());
+  EXPECT_FALSE(completion_request(ordered_json::parse(R"({"model":"m","prompt":"x","n":3})")).ok());
+  const char* tools = R"([{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}])";
+  auto with = [&](const std::string& choice) {
+    return chat_request(ordered_json::parse(R"({"model":"m","messages":[],"tools":)" + std::string(tools) +
+                                            (choice.empty() ? "" : R"(,"tool_choice":)" + choice) + "}"));
+  };
+  ASSERT_TRUE(with("").ok());
+  EXPECT_EQ(with("")->native["tools"].size(), 1u);
+  ASSERT_TRUE(with(R"("auto")").ok());
+  EXPECT_TRUE(with(R"("auto")")->native.contains("tools"));
+  ASSERT_TRUE(with(R"("none")").ok());
+  EXPECT_FALSE(with(R"("none")")->native.contains("tools"));
+  EXPECT_FALSE(with(R"("required")").ok());
+  EXPECT_FALSE(with(R"({"type":"function","function":{"name":"f"}})").ok());
+}
+
+TEST(OpenAi, ReasoningEffortBecomesThink) {
+  auto effort = [](const std::string& e) {
+    return chat_request(ordered_json::parse(R"({"model":"m","messages":[],"reasoning_effort":")" + e + "\"}"));
+  };
+  EXPECT_EQ(effort("none")->native["think"], false);
+  EXPECT_EQ(effort("minimal")->native["think"], "low");
+  EXPECT_EQ(effort("high")->native["think"], "high");
+  EXPECT_EQ(effort("xhigh")->native["think"], "max");
+  EXPECT_FALSE(effort("extreme").ok());
+  auto nested = chat_request(ordered_json::parse(R"({"model":"m","messages":[],"reasoning":{"effort":"low"}})"));
+  EXPECT_EQ(nested->native["think"], "low");
+  EXPECT_FALSE(chat_request(ordered_json::parse(R"({"model":"m","messages":[]})"))->native.contains("think"));
 }
 
 TEST(OpenAi, EmbeddingRequestCarriesTheEncodingFormat) {
