@@ -1,6 +1,8 @@
 // Continuous batching (see generator.h).
 #include "engine/generator.h"
 
+#include <algorithm>
+
 namespace corral::engine {
 
 sampling::SamplingOptions greedy_options(int32_t num_predict) {
@@ -15,19 +17,53 @@ sampling::SamplingOptions greedy_options(int32_t num_predict) {
   return o;
 }
 
-Generator::Generator(Engine& engine) : engine_(engine), slots_(engine.options().num_parallel) {}
+Generator::Generator(Engine& engine)
+    : engine_(engine), slots_(engine.options().num_parallel), started_(engine.options().num_parallel, 0) {}
+
+namespace {
+
+size_t common_prefix(std::span<const int32_t> a, std::span<const int32_t> b) {
+  const size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
+}  // namespace
+
+// Ollama's and llama-server's choice: the cache that shares the longest prefix with the prompt,
+// so only the rest is evaluated. Among equals an empty slot, else the one whose last request
+// started longest ago (recent conversations keep their cache).
+std::optional<int32_t> Generator::pick_slot(std::span<const int32_t> prompt) const {
+  std::optional<int32_t> best;
+  size_t best_common = 0;
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    if (slots_[s]) continue;
+    const auto slot = static_cast<int32_t>(s);
+    const size_t common = common_prefix(engine_.tokens(slot), prompt);
+    if (best) {
+      if (common < best_common) continue;
+      if (common == best_common) {
+        const bool empty = engine_.length(slot) == 0, best_empty = engine_.length(*best) == 0;
+        if (empty != best_empty ? !empty : started_[s] >= started_[*best]) continue;
+      }
+    }
+    best = slot;
+    best_common = common;
+  }
+  return best;
+}
 
 Result<int32_t> Generator::add(Request request) {
   if (request.prompt.empty()) return Error("empty prompt");
-  for (size_t s = 0; s < slots_.size(); ++s) {
-    if (slots_[s]) continue;
-    Active a;
-    a.sampler = std::make_unique<sampling::Sampler>(request.options);
-    a.request = std::move(request);
-    slots_[s] = std::move(a);
-    return static_cast<int32_t>(s);
-  }
-  return Error::format("all {} slots are busy", slots_.size());
+  const std::optional<int32_t> slot = pick_slot(request.prompt);
+  if (!slot) return Error::format("all {} slots are busy", slots_.size());
+  Active a;
+  a.sampler = std::make_unique<sampling::Sampler>(request.options);
+  a.request = std::move(request);
+  slots_[*slot] = std::move(a);
+  started_[*slot] = ++clock_;
+  return *slot;
 }
 
 bool Generator::busy() const {
@@ -41,9 +77,7 @@ bool Generator::active(int32_t slot) const {
 }
 
 std::optional<int32_t> Generator::free_slot() const {
-  for (size_t s = 0; s < slots_.size(); ++s)
-    if (!slots_[s]) return static_cast<int32_t>(s);
-  return std::nullopt;
+  return pick_slot({});
 }
 
 void Generator::drop_all() {

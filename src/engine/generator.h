@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "base/result.h"
@@ -42,13 +43,15 @@ class Generator {
  public:
   explicit Generator(Engine& engine);
 
-  // Places the request in a free slot (returns it); an error when every slot is busy.
+  // Places the request in the free slot whose cache shares the longest prefix with its prompt
+  // (returns it); an error when every slot is busy.
   Result<int32_t> add(Request request);
   bool busy() const;
   // Whether the slot still holds a request (it leaves at end of generation, at num_predict, or
   // when cancelled, without a callback: the caller polls after each step).
   bool active(int32_t slot) const;
-  // A slot without a request, if any (for work that borrows a slot of the engine, like embeddings).
+  // A slot without a request, if any (for work that borrows a slot of the engine, like
+  // embeddings): an empty one, else the one used longest ago.
   std::optional<int32_t> free_slot() const;
   // Drops every request (after a failed step, whose state is unknown).
   void drop_all();
@@ -70,9 +73,13 @@ class Generator {
   bool emit(Active& a, std::span<const float> logits);
   // The next token: sampled, and accepted by the request's constraint if it has one.
   static Result<int32_t> choose(Active& a, std::span<const float> logits);
+  // The free slot for a prompt (see add), if any.
+  std::optional<int32_t> pick_slot(std::span<const int32_t> prompt) const;
 
   Engine& engine_;
   std::vector<std::optional<Active>> slots_;
+  std::vector<uint64_t> started_;  // per slot: clock_ when its last request was added
+  uint64_t clock_ = 0;
   std::vector<SlotToken> inputs_;
 };
 

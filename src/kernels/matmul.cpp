@@ -26,7 +26,8 @@ Prepared prepare(const WeightView& w, const float* x, int64_t n_tokens, ThreadPo
   CORRAL_CHECK(w_row && a_row, "{} columns are not whole blocks of {}", w.cols, ggml_type_name(w.type));
   p.w_row_bytes = *w_row;
   p.a_row_bytes = *a_row;
-  p.act.resize(p.a_row_bytes * n_tokens);
+  // Zero rows pad a small batch to whole groups of four for vec_dot4 (see dot_tokens).
+  p.act.resize(p.a_row_bytes * (n_tokens == 1 ? 1 : (n_tokens + 3) / 4 * 4));
   auto quantize = [&](size_t b, size_t e) {
     for (size_t t = b; t < e; ++t) act->from_float_act(x + t * w.cols, p.act.data() + t * p.a_row_bytes, w.cols);
   };
@@ -35,6 +36,22 @@ Prepared prepare(const WeightView& w, const float* x, int64_t n_tokens, ThreadPo
   else
     quantize(0, n_tokens);
   return p;
+}
+
+// Small-batch path (decode of a few slots): y rows [t0, t1) of weight row r. vec_dot4 unpacks
+// each weight block once for four tokens, so four slots cost far less than four single dots;
+// a last partial group runs on the zero rows that pad the activations, and only real tokens
+// are stored. Every output still equals one vec_dot (the registry's contract for vec_dot4).
+void dot_tokens(const Prepared& p, int64_t cols, const uint8_t* wr, int64_t r, int64_t rows, int64_t t0, int64_t t1,
+                float* y) {
+  int64_t t = t0;
+  if (p.kernel->vec_dot4)
+    for (; t < t1; t += 4) {
+      float out[4];
+      p.kernel->vec_dot4(cols, wr, p.act.data() + t * p.a_row_bytes, p.a_row_bytes, out);
+      for (int64_t k = 0; k < 4 && t + k < t1; ++k) y[(t + k) * rows + r] = out[k];
+    }
+  for (; t < t1; ++t) y[t * rows + r] = p.kernel->vec_dot(cols, wr, p.act.data() + t * p.a_row_bytes);
 }
 
 }  // namespace
@@ -58,8 +75,6 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
   if (n_tokens == 1) return matvec(w, x, y, pool, kernel);
   const Prepared p = prepare(w, x, n_tokens, pool, kernel);
   const auto* wd = static_cast<const uint8_t*>(w.data);
-  const VecDotFn dot = p.kernel->vec_dot;
-  const VecDot4Fn dot4 = p.kernel->vec_dot4;
   const VecDotTileFn dot_tile = p.kernel->vec_dot_tile;
   const int64_t n_row_tiles = (w.rows + kTileRows - 1) / kTileRows;
   static_assert(kTileRows <= kMaxTileRows);
@@ -76,21 +91,11 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
       for (int64_t r = r0; r < r1; ++r)
         for (int k = 0; k < kTileTokens; ++k) y[(t + k) * w.rows + r] = out[kTileTokens * (r - r0) + k];
     }
-    for (int64_t r = r0; r < r1; ++r)
-      for (int64_t u = t; u < t1; ++u)
-        y[u * w.rows + r] = dot(w.cols, wd + r * p.w_row_bytes, p.act.data() + u * p.a_row_bytes);
+    if (t < t1)
+      for (int64_t r = r0; r < r1; ++r) dot_tokens(p, w.cols, wd + r * p.w_row_bytes, r, w.rows, t, t1, y);
   };
   auto row_by_row = [&](int64_t r0, int64_t r1, int64_t t0, int64_t t1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const uint8_t* wr = wd + r * p.w_row_bytes;
-      int64_t t = t0;
-      for (; dot4 && t + 4 <= t1; t += 4) {
-        float out[4];
-        dot4(w.cols, wr, p.act.data() + t * p.a_row_bytes, p.a_row_bytes, out);
-        for (int k = 0; k < 4; ++k) y[(t + k) * w.rows + r] = out[k];
-      }
-      for (; t < t1; ++t) y[t * w.rows + r] = dot(w.cols, wr, p.act.data() + t * p.a_row_bytes);
-    }
+    for (int64_t r = r0; r < r1; ++r) dot_tokens(p, w.cols, wd + r * p.w_row_bytes, r, w.rows, t0, t1, y);
   };
   for (int64_t t0 = 0; t0 < n_tokens; t0 += kBlockTokens) {
     const int64_t t1 = std::min(n_tokens, t0 + kBlockTokens);

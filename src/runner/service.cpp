@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "base/log.h"
+#include "runner/page_in.h"
 #include "sampling/logprobs.h"
 #include "sampling/stop.h"
 #include "tokenizer/stream_decoder.h"
@@ -126,8 +127,12 @@ void Service::run() {
   generation_loop();
 }
 
+// Progress: the file parsed and the engine built (mapped weights, KV cache) is 5%; paging the
+// weights in is the rest up to 95%; the tokenizer takes a moment after.
 Status Service::load() {
   CORRAL_ASSIGN_OR_RETURN(engine_, engine::Engine::load(config_.model, config_.engine));
+  progress_ = 0.05;
+  page_in(engine_->file(), [this](double done) { progress_ = 0.05 + 0.9 * done; });
   CORRAL_ASSIGN_OR_RETURN(tokenizer_,
                           Tokenizer::from_metadata(engine_->file().metadata()).with_context("reading the tokenizer"));
   generator_ = std::make_unique<engine::Generator>(*engine_);
@@ -137,7 +142,7 @@ Status Service::load() {
 
 sched::RunnerHealth Service::health() const {
   std::lock_guard lock(mutex_);
-  return sched::RunnerHealth{state_, state_ == "ok" ? 1.0 : 0.0, load_error_};
+  return sched::RunnerHealth{state_, state_ == "ok" ? 1.0 : progress_.load(), load_error_};
 }
 
 sched::RunnerStatus Service::status() const {

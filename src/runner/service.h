@@ -121,6 +121,7 @@ class Service {
   std::deque<Job> queue_;
   bool stopping_ = false;
   std::atomic<int64_t> busy_{0};
+  std::atomic<double> progress_{0.0};  // of the load, for /health
 
   std::vector<std::unique_ptr<Active>> active_;  // by slot; generation thread only
   std::thread worker_;

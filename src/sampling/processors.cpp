@@ -9,13 +9,15 @@
 
 namespace corral::sampling {
 
-PenaltiesProcessor::PenaltiesProcessor(int32_t last_n, float repeat, float frequency, float presence)
+Penalties::Penalties(int32_t last_n, float repeat, float frequency, float presence)
     : last_n_(last_n > 0 ? static_cast<size_t>(last_n) : 0),
       repeat_(repeat),
       frequency_(frequency),
-      presence_(presence) {}
+      presence_(presence) {
+  if (repeat_ == 1.f && frequency_ == 0.f && presence_ == 0.f) last_n_ = 0;  // no effect: keep no history
+}
 
-void PenaltiesProcessor::accept(int32_t token) {
+void Penalties::accept(int32_t token) {
   if (last_n_ == 0) return;
   history_.push_back(token);
   ++counts_[token];
@@ -26,31 +28,18 @@ void PenaltiesProcessor::accept(int32_t token) {
   }
 }
 
-void PenaltiesProcessor::apply(Candidates& c) {
-  if (last_n_ == 0 || (repeat_ == 1.f && frequency_ == 0.f && presence_ == 0.f) || counts_.empty()) return;
-  for (Candidate& cand : c.items) {
-    const auto it = counts_.find(cand.id);
-    if (it == counts_.end()) continue;
-    cand.logit = cand.logit <= 0 ? cand.logit * repeat_ : cand.logit / repeat_;
-    cand.logit -= static_cast<float>(it->second) * frequency_ + presence_;
+void Penalties::overrides(std::span<const float> logits, std::vector<Candidate>& out) const {
+  out.clear();
+  for (const auto& [id, count] : counts_) {
+    if (id < 0 || static_cast<size_t>(id) >= logits.size()) continue;
+    float logit = logits[id];
+    logit = logit <= 0 ? logit * repeat_ : logit / repeat_;
+    logit -= static_cast<float>(count) * frequency_ + presence_;
+    out.push_back({id, logit, 0.f});
   }
-  c.sorted = false;
 }
 
 namespace {
-
-class TopK final : public LogitsProcessor {
- public:
-  explicit TopK(int32_t k) : k_(k) {}
-  void apply(Candidates& c) override {
-    if (k_ <= 0) return;
-    c.sort_desc();
-    c.truncate(static_cast<size_t>(k_));
-  }
-
- private:
-  int32_t k_;
-};
 
 class Typical final : public LogitsProcessor {
  public:
@@ -115,7 +104,8 @@ class MinP final : public LogitsProcessor {
     if (p_ <= 0.f || c.items.empty()) return;
     float max = -std::numeric_limits<float>::infinity();
     for (const Candidate& x : c.items) max = std::max(max, x.logit);
-    const float threshold = max + std::log(p_);
+    // min_p >= 1 keeps the most likely tokens rather than none.
+    const float threshold = max + std::min(0.f, std::log(p_));
     std::erase_if(c.items, [&](const Candidate& x) { return x.logit < threshold; });
   }
 
@@ -145,9 +135,6 @@ class Temperature final : public LogitsProcessor {
 
 }  // namespace
 
-std::unique_ptr<LogitsProcessor> make_top_k(int32_t k) {
-  return std::make_unique<TopK>(k);
-}
 std::unique_ptr<LogitsProcessor> make_typical(float p) {
   return std::make_unique<Typical>(p);
 }

@@ -16,10 +16,12 @@ uint32_t seed_value(int64_t seed) {
 
 }  // namespace
 
-Sampler::Sampler(const SamplingOptions& o) : rng_(seed_value(o.seed)) {
-  chain_.push_back(
-      std::make_unique<PenaltiesProcessor>(o.repeat_last_n, o.repeat_penalty, o.frequency_penalty, o.presence_penalty));
-  chain_.push_back(make_top_k(o.top_k));
+Sampler::Sampler(const SamplingOptions& o)
+    : penalties_(o.repeat_last_n, o.repeat_penalty, o.frequency_penalty, o.presence_penalty),
+      top_k_(o.top_k),
+      // Top-k, top-p and min-p keep the best token; typical sampling may drop it.
+      argmax_only_(o.temperature <= 0.f && o.typical_p >= 1.f),
+      rng_(seed_value(o.seed)) {
   chain_.push_back(make_typical(o.typical_p));
   chain_.push_back(make_top_p(o.top_p));
   chain_.push_back(make_min_p(o.min_p));
@@ -27,11 +29,21 @@ Sampler::Sampler(const SamplingOptions& o) : rng_(seed_value(o.seed)) {
 }
 
 void Sampler::accept(int32_t token) {
+  penalties_.accept(token);
   for (auto& p : chain_) p->accept(token);
 }
 
 int32_t Sampler::sample(std::span<const float> logits) {
-  candidates_.reset(logits);
+  if (logits.empty()) return 0;
+  penalties_.overrides(logits, overrides_);
+  if (argmax_only_) {
+    candidates_.select_top(logits, 1, overrides_);
+    return candidates_.items.front().id;
+  }
+  if (top_k_ > 0)
+    candidates_.select_top(logits, static_cast<size_t>(top_k_), overrides_);
+  else
+    candidates_.reset(logits, overrides_);
   for (auto& p : chain_) p->apply(candidates_);
   return draw();
 }
@@ -46,10 +58,15 @@ Result<int32_t> Sampler::sample(std::span<const float> logits, TokenConstraint& 
                                       [](const Candidate& c) { return std::isfinite(c.logit); });
     if (drawable) return draw();
   }
-  // Else the allowed tokens first (one walk of the token trie), then the whole chain over them.
+  // Else the allowed tokens first (one walk of the token trie), then the whole chain over them:
+  // the penalties' overrides (sample() computed them for these logits), the top-k, the rest.
   const std::span<const int32_t> ids = constraint.allowed();
   if (ids.empty()) return Error("no token of the vocabulary continues the required format here");
-  candidates_.reset(logits, ids);
+  penalized_.assign(logits.begin(), logits.end());
+  for (const Candidate& o : overrides_) penalized_[static_cast<size_t>(o.id)] = o.logit;
+  candidates_.reset_subset(penalized_, ids);
+  if (argmax_only_ || top_k_ > 0) candidates_.keep_top(argmax_only_ ? 1 : static_cast<size_t>(top_k_));
+  if (argmax_only_) return candidates_.items.front().id;
   for (auto& p : chain_) p->apply(candidates_);
   return draw();
 }

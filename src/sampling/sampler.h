@@ -1,6 +1,11 @@
 // A sequence's sampler: the processor chain of engine-spec §7.2 (penalties, top-k, typical,
 // top-p, min-p, temperature) and the seeded random draw. The RNG state and the penalty history
 // live as long as the sequence, so the same seed and prompt give the same tokens.
+//
+// The vocabulary is never sorted: the penalties override only the tokens of their window, a
+// top-k keeps the k best tokens in one pass (Candidates::select_top) and the rest of the chain
+// runs on those k; greedy without typical sampling is the best token of that pass. The tokens
+// are those of applying the whole chain to every token (tests/sampling compare the two).
 #pragma once
 
 #include <cstdint>
@@ -38,9 +43,14 @@ class Sampler {
 
   int32_t draw();
 
-  std::vector<std::unique_ptr<LogitsProcessor>> chain_;
+  Penalties penalties_;
+  int32_t top_k_;                                        // <= 0: every token starts the chain
+  bool argmax_only_;                                     // greedy, and no processor can drop the best token
+  std::vector<std::unique_ptr<LogitsProcessor>> chain_;  // after the top-k
   std::mt19937 rng_;
   Candidates candidates_;
+  std::vector<Candidate> overrides_;
+  std::vector<float> penalized_;  // logits with the overrides, for a constrained second pass
 };
 
 }  // namespace corral::sampling

@@ -197,6 +197,40 @@ TEST_P(EngineTest, GeneratorBatchesRequestsAndHonoursCancellation) {
   EXPECT_EQ(std::vector<int32_t>(a.begin(), a.begin() + 3), b);
 }
 
+// Ollama's slot choice: a request joins the free slot whose cache shares the longest prefix with
+// its prompt, so only its new tokens are evaluated (the first free slot would be the other one).
+TEST_P(EngineTest, GeneratorReusesTheSlotWithTheLongestCachedPrefix) {
+  auto e = open(model(GetParam()), 64, 16, 2);
+  ASSERT_TRUE(e);
+  Generator g(*e);
+  auto request = [](std::vector<int32_t> prompt) {
+    Request r;
+    r.prompt = std::move(prompt);
+    r.options.temperature = 0;
+    r.options.num_predict = 3;
+    return r;
+  };
+  const auto first = tokens(12, 20), second = tokens(10, 21);
+  auto a = g.add(request(first));
+  auto b = g.add(request(second));
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(g.run().ok());
+  // A follow-up of the second conversation: its prefix is cached in b's slot.
+  auto follow_up = second;
+  for (int32_t t : tokens(4, 22)) follow_up.push_back(t);
+  auto c = g.add(request(follow_up));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(*c, *b);
+  ASSERT_TRUE(g.step().ok());  // evaluates the prompt
+  EXPECT_GE(e->reused(), static_cast<int32_t>(second.size()));
+  ASSERT_TRUE(g.run().ok());
+  // A prompt that shares nothing with either cache takes the slot used longest ago.
+  auto d = g.add(request(tokens(5, 23)));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d, *a);
+  ASSERT_TRUE(g.run().ok());
+}
+
 // gemma3's local layers keep window (16) + num_batch (4) = 20 cells: after 30 tokens the ring has
 // dropped positions 0-9, so a prompt sharing 24 tokens cannot reuse them (a query at 24 needs
 // 9..24) but one sharing 28 can (it needs 13..28). Both must equal a cold prompt.

@@ -26,7 +26,9 @@ TEST_P(MatmulTest, EqualsRowDotsForAnyTilingAndThreads) {
   const QuantKernel* k = select_kernel(type);
   ThreadPool pool(2);
   const int64_t bs = std::max<int64_t>(256, traits_of(type).block_size);
-  for (const Shape s : {Shape{37, bs, 1}, Shape{16, 2 * bs, 3}, Shape{70, bs, 65}, Shape{33, 2 * bs, 130}}) {
+  // 2, 3, 4 and 13 tokens: the small-batch path (groups of four, the last one padded with zero rows).
+  for (const Shape s : {Shape{37, bs, 1}, Shape{16, bs, 2}, Shape{16, 2 * bs, 3}, Shape{21, bs, 4}, Shape{19, bs, 13},
+                        Shape{70, bs, 65}, Shape{33, 2 * bs, 130}}) {
     const auto wf = gaussian(s.rows * s.cols, 1, 0.02f);
     std::vector<uint8_t> wq(*ggml_row_bytes(type, s.rows * s.cols));
     fns->from_float(wf.data(), wq.data(), s.rows * s.cols);

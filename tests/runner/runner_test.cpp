@@ -17,6 +17,7 @@
 
 #include "engine/engine.h"
 #include "engine/generator.h"
+#include "runner/page_in.h"
 #include "sched/runner_process.h"
 #include "testing/testing.h"
 #include "testing/tiny_model.h"
@@ -351,6 +352,21 @@ TEST_F(RunnerTest, BadRequestsAnswerBeforeTheStream) {
   Streamed s = stream(*r, long_prompt);
   ASSERT_TRUE(s.done.ok()) << s.done.error().to_string();
   EXPECT_EQ(s.done->prompt_eval_count, 10);
+}
+
+// The load progress /health reports while the weights are paged in: rising, ending at 1.
+TEST(RunnerLoad, PageInReportsRisingProgressEndingAtOne) {
+  const auto path = testing::fixtures_dir() / "models" / "llama-small-llama3v4k-f32.gguf";  // 10 MB
+  CORRAL_REQUIRE_FIXTURE(path);
+  auto file = GgufFile::open(path);
+  ASSERT_TRUE(file.ok());
+  std::vector<double> seen;
+  runner::page_in(*file, [&](double p) { seen.push_back(p); });
+  ASSERT_GE(seen.size(), 2u);  // 8 MiB steps, then the end
+  EXPECT_GT(seen.front(), 0.0);
+  EXPECT_LT(seen.front(), 1.0);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(seen.back(), 1.0);
 }
 
 TEST(RunnerProtocol, CompletionRequestRoundTripsAndFieldsAreChecked) {

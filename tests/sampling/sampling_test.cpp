@@ -1,10 +1,15 @@
 // Sampling: processors, seeded draws, stop strings across token boundaries, logprobs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "reference_sampler.h"
+#include "sampling/candidates.h"
 #include "sampling/logprobs.h"
 #include "sampling/sampler.h"
 #include "sampling/stop.h"
@@ -117,6 +122,107 @@ TEST(Sampler, TopKTopPAndMinPCutTheTail) {
     Sampler s(o);
     for (int i = 0; i < 50; ++i) EXPECT_EQ(s.sample(logits), 1);
   }
+}
+
+// Random logits of n tokens; with `coarse`, rounded to quarters so that many logits tie (the order
+// among equal logits is part of what must match), with some -inf.
+std::vector<float> random_logits(std::mt19937& rng, size_t n, bool coarse) {
+  std::normal_distribution<float> dist(0.f, 3.f);
+  std::vector<float> l(n);
+  for (float& x : l) x = coarse ? std::round(dist(rng) * 4.f) / 4.f : dist(rng);
+  if (coarse && n > 4) l[rng() % n] = -std::numeric_limits<float>::infinity();
+  return l;
+}
+
+template <typename T>
+T pick(std::mt19937& rng, std::initializer_list<T> values) {
+  return *(values.begin() + rng() % values.size());
+}
+
+TEST(Candidates, SelectTopEqualsSortingEverything) {
+  std::mt19937 rng(3);
+  for (int round = 0; round < 400; ++round) {
+    const size_t n = pick<size_t>(rng, {1, 2, 9, 300, 5000});
+    const std::vector<float> logits = random_logits(rng, n, round % 2 == 0);
+    std::vector<Candidate> overrides;
+    for (size_t m = rng() % 12; m > 0; --m) {
+      const auto id = static_cast<int32_t>(rng() % n);
+      if (std::none_of(overrides.begin(), overrides.end(), [&](const Candidate& c) { return c.id == id; }))
+        overrides.push_back({id, logits[id] + std::normal_distribution<float>(0.f, 4.f)(rng), 0.f});
+    }
+    const size_t k = pick<size_t>(rng, {1, 2, 5, 40, 257, 6000});
+    Candidates expected;
+    expected.reset(logits, overrides);
+    std::stable_sort(expected.items.begin(), expected.items.end(),
+                     [](const Candidate& a, const Candidate& b) { return a.logit > b.logit; });
+    expected.truncate(k);
+    Candidates got;
+    got.select_top(logits, k, overrides);
+    ASSERT_EQ(got.items.size(), expected.items.size()) << "n " << n << " k " << k;
+    for (size_t i = 0; i < got.items.size(); ++i) {
+      EXPECT_EQ(got.items[i].id, expected.items[i].id) << "n " << n << " k " << k << " rank " << i;
+      EXPECT_EQ(got.items[i].logit, expected.items[i].logit);
+    }
+  }
+}
+
+TEST(Candidates, NanLogitsRankLast) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Candidates c;
+  c.select_top(std::vector<float>{nan, 1.f, nan, 2.f, nan}, 3);
+  ASSERT_EQ(c.items.size(), 3u);
+  EXPECT_EQ(c.items[0].id, 3);
+  EXPECT_EQ(c.items[1].id, 1);
+  EXPECT_EQ(c.items[2].id, 0);
+}
+
+// The fast path (selection, penalties as overrides, argmax for greedy) against the whole chain
+// applied to every token, over random option combinations, each for a run of 12 tokens where the
+// "model" reacts to what was sampled.
+TEST(Sampler, EqualsTheReferenceChainOnRandomLogits) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 1500; ++round) {
+    SamplingOptions o;
+    o.temperature = pick<float>(rng, {0.f, 0.f, 0.3f, 0.8f, 1.5f});
+    o.top_k = pick<int32_t>(rng, {0, -1, 1, 3, 40, 40, 100000});
+    o.top_p = pick<float>(rng, {1.f, 1.f, 0.9f, 0.5f, 0.f});
+    o.min_p = pick<float>(rng, {0.f, 0.f, 0.05f, 0.5f, 1.5f});
+    o.typical_p = pick<float>(rng, {1.f, 1.f, 1.f, 0.7f, 0.2f});
+    o.repeat_last_n = pick<int32_t>(rng, {64, 0, 4});
+    o.repeat_penalty = pick<float>(rng, {1.f, 1.1f, 1.3f, 0.8f});
+    o.frequency_penalty = pick<float>(rng, {0.f, 0.f, 0.4f, -0.3f});
+    o.presence_penalty = pick<float>(rng, {0.f, 0.f, 0.2f, -0.5f});
+    o.seed = static_cast<int64_t>(rng() % 1000);
+    const size_t n = pick<size_t>(rng, {2, 17, 500, 2000});
+    std::vector<float> logits = random_logits(rng, n, rng() % 2 == 0);
+    Sampler fast(o);
+    testing::ReferenceSampler ref(o);
+    for (int p = 0; p < 5; ++p) {  // a prompt
+      const auto t = static_cast<int32_t>(rng() % n);
+      fast.accept(t);
+      ref.accept(t);
+    }
+    for (int step = 0; step < 12; ++step) {
+      const int32_t want = ref.sample(logits);
+      const int32_t got = fast.sample(logits);
+      ASSERT_EQ(got, want) << "round " << round << " step " << step << ": temperature " << o.temperature << " top_k "
+                           << o.top_k << " top_p " << o.top_p << " min_p " << o.min_p << " typical " << o.typical_p
+                           << " penalties " << o.repeat_last_n << "/" << o.repeat_penalty << "/" << o.frequency_penalty
+                           << "/" << o.presence_penalty << " n " << n;
+      fast.accept(got);
+      ref.accept(want);
+      logits[got] += 0.5f;
+      logits[rng() % n] -= 1.f;
+    }
+  }
+}
+
+TEST(Sampler, MinPAboveOneKeepsTheBestToken) {
+  SamplingOptions o = neutral();
+  o.min_p = 2.f;
+  o.seed = 5;
+  Sampler s(o);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(s.sample(std::vector<float>{0.f, 2.f, 1.f}), 1);
 }
 
 TEST(StopMatcher, CatchesAStopStringSpanningTwoTokens) {
