@@ -14,6 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "base/check.h"
 #include "sampling/grammar.h"
 #include "sampling/json_schema_parts.h"
 #include "tokenizer/unicode.h"
@@ -598,6 +599,57 @@ std::string json_object_grammar() {
 
 Result<std::string> json_schema_to_grammar(const nlohmann::ordered_json& schema) {
   return Converter(schema).run();
+}
+
+// Text without `tag` as a KMP automaton over code points: rule thinking-i is "i characters of the
+// tag matched so far"; a character moves to the state the failure function gives, and the one
+// that would complete the tag is never taken. The text may end only in a state from which the tag
+// itself, read next, first completes at its own end (else the tag would close the thinking earlier).
+std::string grammar_after_thinking(std::string_view format_grammar, std::string_view close_tag) {
+  constexpr std::string_view kRoot = "root ::= ";
+  CORRAL_CHECK(format_grammar.starts_with(kRoot) && !close_tag.empty(), "not a format grammar of this converter");
+  std::vector<uint32_t> tag;
+  for (size_t pos = 0; pos < close_tag.size();) {
+    const Utf8Char ch = decode_utf8_char(close_tag, pos);
+    tag.push_back(ch.length ? ch.cp : static_cast<uint8_t>(close_tag[pos]));
+    pos += std::max<size_t>(ch.length, 1);
+  }
+  const size_t m = tag.size();
+  std::vector<size_t> fail(m + 1, 0);  // fail[i]: the longest proper border of tag[0, i)
+  for (size_t i = 1, k = 0; i < m; ++i) {
+    while (k > 0 && tag[i] != tag[k]) k = fail[k];
+    if (tag[i] == tag[k]) ++k;
+    fail[i + 1] = k;
+  }
+  auto next = [&](size_t state, uint32_t c) {
+    while (state > 0 && tag[state] != c) state = fail[state];
+    return tag[state] == c ? state + 1 : 0;
+  };
+  auto may_end = [&](size_t state) {
+    for (size_t j = 0; j + 1 < m; ++j)
+      if ((state = next(state, tag[j])) == m) return false;
+    return true;
+  };
+  std::string text =
+      fmt::format("root ::= thinking-0 {} [ \\t\\r\\n]{{0,8}} format-root\n", schema::gbnf_literal(close_tag));
+  for (size_t i = 0; i < m; ++i) {
+    std::vector<std::string> alts;
+    if (may_end(i)) alts.push_back("\"\"");
+    std::vector<CharRange> tag_chars;
+    for (uint32_t c : tag) {
+      tag_chars.push_back({c, c});
+      const size_t to = next(i, c);
+      std::string one;
+      append_utf8(one, c);
+      const std::string alt = fmt::format("{} thinking-{}", schema::gbnf_literal(one), to);
+      if (to < m && std::find(alts.begin(), alts.end(), alt) == alts.end()) alts.push_back(alt);
+    }
+    alts.push_back(fmt::format("{} thinking-0", schema::gbnf_class(CharSet::of(tag_chars).complement())));
+    text += fmt::format("thinking-{} ::= {}\n", i, alternatives(alts));
+  }
+  text += "format-root ::= ";
+  text += format_grammar.substr(kRoot.size());
+  return text;
 }
 
 }  // namespace corral::sampling

@@ -19,4 +19,10 @@ std::string json_object_grammar();
 
 Result<std::string> json_schema_to_grammar(const nlohmann::ordered_json& schema);
 
+// For a prompt that ends inside a thinking section (its template's generation prompt opens the
+// tag): the rest of the thinking first — any text without `close_tag`, then `close_tag` and up to
+// 8 blank characters — then the words of `format_grammar` (the output of the two functions above).
+// The end of generation stays allowed only once the format is complete.
+std::string grammar_after_thinking(std::string_view format_grammar, std::string_view close_tag);
+
 }  // namespace corral::sampling

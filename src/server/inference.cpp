@@ -182,6 +182,12 @@ ApiResult<std::string> format_grammar(const ordered_json& body) {
   return grammar;
 }
 
+std::string answer_grammar(std::string format_grammar, const OutputSyntax& syntax) {
+  if (format_grammar.empty() || !syntax.thinking || !syntax.start_in_thinking || syntax.think_close.empty())
+    return format_grammar;
+  return sampling::grammar_after_thinking(format_grammar, syntax.think_close);
+}
+
 std::optional<ApiError> check_unsupported(const ordered_json& body, const Target& target) {
   auto has_images = [](const ordered_json& j) {
     return j.is_object() && j.contains("images") && j["images"].is_array() && !j["images"].empty();

@@ -89,6 +89,10 @@ std::optional<ApiError> check_unsupported(const nlohmann::ordered_json& body, co
 // value and for a schema that is invalid or uses what the converter does not support (the message
 // names the part).
 ApiResult<std::string> format_grammar(const nlohmann::ordered_json& body);
+// The grammar the answer follows: `format_grammar`'s, after the rest of the thinking when the
+// prompt ends inside a thinking section (the template opened the tag), so that the format is the
+// content and not the thinking. Empty stays empty.
+std::string answer_grammar(std::string format_grammar, const OutputSyntax& syntax);
 
 // Copies the sampling options and flags of a request into a runner request.
 sched::CompletionRequest completion_request(const nlohmann::ordered_json& body, const Target& target);

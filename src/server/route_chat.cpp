@@ -89,7 +89,7 @@ ApiResult<PreparedJob> prepare_chat(ServerContext& ctx, const ordered_json& body
   job.syntax = output_syntax(*features, tools, *prompt);
   job.drop_thinking = !request.think.value_or(false);
   job.request = completion_request(body, t);
-  job.request.grammar = std::move(std::get<std::string>(grammar));
+  job.request.grammar = answer_grammar(std::move(std::get<std::string>(grammar)), job.syntax);
   job.request.prompt = std::move(prompt).value();
   job.target = std::move(t);
   return chat;

@@ -101,7 +101,7 @@ ApiResult<PreparedJob> prepare_generate(ServerContext& ctx, const ordered_json& 
   job.syntax = output_syntax(*features, ordered_json::array(), std::get<0>(text));
   job.drop_thinking = !std::get<ThinkSetting>(think).think.value_or(false);
   job.request = completion_request(body, t);
-  job.request.grammar = std::move(std::get<std::string>(grammar));
+  job.request.grammar = answer_grammar(std::move(std::get<std::string>(grammar)), job.syntax);
   job.request.prompt = std::move(std::get<0>(text));
   job.request.return_context = !body.value("raw", false);
   job.target = std::move(t);

@@ -18,6 +18,17 @@ import { Server, createModel, fixtureModel, makeTempDir, repoRoot, runCorral } f
 import { ResponseValidator } from './openapi.mjs';
 import { makeClients } from './clients.mjs';
 import { Ajv2020, AjvDraft7, addFormats } from './deps.mjs';
+import { QWEN3_VOCAB, createScripted, templateLine } from './scripted.mjs';
+
+// A template whose generation prompt opens the thinking (as DeepSeek-R1 distills and Qwen 3
+// thinking-only models do), and a scripted model that thinks, then answers with JSON.
+const THINKER_TEMPLATE =
+  '{{- range .Messages }}{{ if eq .Role "user" }}<|im_start|>user\n{{ .Content }}<|im_end|>\n' +
+  '{{ else if eq .Role "assistant" }}<|im_start|>assistant\n{{ if .Thinking }}<think>{{ .Thinking }}</think>\n{{ end }}' +
+  '{{ .Content }}<|im_end|>\n{{ end }}{{ end }}<|im_start|>assistant\n<think>\n';
+const THINKER_SCRIPT = {
+  rules: [{ after: '<|im_start|>assistant\n<think>\n', say: 'Some thought.\n</think>\n\n{"city": "Paris"}<|im_end|>' }],
+};
 
 const MODELS = { qwen: fixtureModel('qwen3-tiny-qwen3v4k-f32'), llama: fixtureModel('llama-tiny-llama3v4k-f32') };
 const skip = MODELS.qwen && MODELS.llama ? false : 'fixture models absent (../shared/fixtures/models): structured output tests skipped';
@@ -55,6 +66,7 @@ describe('structured outputs against corral serve', { skip }, () => {
   before(async () => {
     store = makeTempDir();
     for (const [name, file] of Object.entries(MODELS)) createModel(store, name, file, 'PARAMETER top_k 0\nPARAMETER top_p 1\n');
+    if (QWEN3_VOCAB) createScripted(store, 'thinker', { vocab: QWEN3_VOCAB, script: THINKER_SCRIPT, modelfile: templateLine(THINKER_TEMPLATE) });
     // For `corral run`, which takes no sampling options: a fixed seed and temperature 1.
     createModel(store, 'qwen-cli', MODELS.qwen, 'PARAMETER top_k 0\nPARAMETER top_p 1\nPARAMETER temperature 1\nPARAMETER seed 7\nPARAMETER num_predict 4096\n');
     server = await Server.start({ storeDir: store, env: { CORRAL_NUM_PARALLEL: String(PARALLEL) } });
@@ -162,6 +174,23 @@ describe('structured outputs against corral serve', { skip }, () => {
     });
     for await (const chunk of stream) sse += chunk.choices[0]?.delta?.content ?? '';
     assert.ok(validate(JSON.parse(sse)), sse);
+  });
+
+  it('keeps the thinking a prompt opened out of the format: the JSON is the content', async () => {
+    const city = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    const r = await c.ollama.chat({ model: 'thinker', messages: MESSAGES, format: city, stream: false, options: { temperature: 0 } });
+    assert.equal(r.done_reason, 'stop');
+    assert.equal(r.message.thinking, 'Some thought.');
+    assert.deepEqual(JSON.parse(r.message.content), { city: 'Paris' });
+    // A schema the script does not follow: the thinking is still the model's, the content the schema's.
+    const count = { type: 'object', properties: { count: { type: 'integer' } }, required: ['count'], additionalProperties: false };
+    const { validate } = compileValidator(count);
+    const o = await c.openai.chat.completions.create({
+      model: 'thinker', messages: MESSAGES, temperature: 0, response_format: { type: 'json_schema', json_schema: { name: 'n', schema: count } },
+    });
+    assert.equal(o.choices[0].finish_reason, 'stop');
+    assert.equal(o.choices[0].message.reasoning, 'Some thought.');
+    assert.ok(validate(JSON.parse(o.choices[0].message.content)), o.choices[0].message.content);
   });
 
   it('answers 400 naming the part for unsupported or malformed schemas', async () => {

@@ -240,6 +240,36 @@ TEST(JsonSchema, UnsupportedKeywordsNameThePointer) {
   expect_words(R"({"type":"array","items":{"type":"integer"},"uniqueItems":false})", {"[1,1]"}, {});
 }
 
+// Checks words of a grammar text (not a schema).
+void expect_grammar_words(const std::string& text, std::vector<std::string> yes, std::vector<std::string> no) {
+  auto g = parse_grammar(text);
+  ASSERT_TRUE(g.ok()) << g.error().to_string() << "\n" << text;
+  GrammarMatcher m(*g);
+  for (const std::string& s : yes) {
+    const int32_t st = m.walk(m.start(), s);
+    EXPECT_TRUE(st != GrammarMatcher::kDead && m.can_end(st)) << "should accept: " << s << "\n" << text;
+  }
+  for (const std::string& s : no) {
+    const int32_t st = m.walk(m.start(), s);
+    EXPECT_FALSE(st != GrammarMatcher::kDead && m.can_end(st)) << "should reject: " << s << "\n" << text;
+  }
+}
+
+TEST(JsonSchema, FormatAfterTheThinkingThePromptOpened) {
+  auto format = json_schema_to_grammar(ordered_json::parse(R"({"type":"object","properties":{"n":{"type":"integer"}},
+                                                               "required":["n"]})"));
+  ASSERT_TRUE(format.ok());
+  expect_grammar_words(
+      grammar_after_thinking(*format, "</think>"),
+      {"Let me see.\n</think>\n\n{\"n\":1}", "</think>{\"n\":2}", "a </th b </thin c</think>\n{\"n\":3}",
+       "x</th</think>{\"n\":4}", "\xC3\xA9<think></think> {\"n\":5}"},
+      {"{\"n\":1}", "hmm</think>", "a</think>b</think>{\"n\":1}", "</think>{\"n\":\"x\"}",
+       "</think>\n\n\n\n\n\n\n\n\n{\"n\":1}"});
+  // A tag with a border (its prefix "ab" is also its suffix): the first occurrence closes.
+  expect_grammar_words(grammar_after_thinking(json_object_grammar(), "abab"),
+                       {"xabab{}", "aabax abab{}", "abaabab{}", "abab{}"}, {"ababab{}", "aababx abab{}", "abab{}x"});
+}
+
 TEST(JsonSchema, MalformedSchemas) {
   EXPECT_EQ(schema_error(R"({"type":"strng"})"), "invalid JSON schema at /: unknown type \"strng\"");
   EXPECT_EQ(schema_error(R"({"properties":{"a":{"minLength":-1}}})"),
